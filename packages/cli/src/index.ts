@@ -1,1 +1,1 @@
-export {}
+export { main, runJobFile, type JobDefinition, type RunOptions } from "./main.ts";

@@ -1,0 +1,216 @@
+import type { Sink } from '../connector/sink.ts';
+import type { OneInputTransformation, Partitioner, PartitionTransformation, Transformation } from '../graph/transformation.ts';
+import { FilterOperator, FlatMapOperator, MapOperator } from '../runtime/operators/simple-operators.ts';
+import { ProcessOperator } from '../runtime/operators/process-operator.ts';
+import { KeyedProcessOperator, ReduceOperator } from '../runtime/operators/keyed-operators.ts';
+import { SinkOperator } from '../runtime/operators/sink-operator.ts';
+import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
+import type { Key } from '../state/key.ts';
+import { requireInteger } from '../util/config-error.ts';
+import { copyPerSubtask } from './copy-per-subtask.ts';
+import type {
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ProcessFunction,
+  ReduceFunction,
+} from './functions.ts';
+import type { StreamEnvironment } from './stream-environment.ts';
+
+// DataStream and KeyedStream share this file: keyBy() returns a KeyedStream, which extends
+// DataStream, and ES modules cannot initialise that pair across two files that import each other.
+
+/**
+ * A stream of records of type `T` (Flink's DataStream). Each method adds an operator and returns
+ * the stream it produces; `name`, `uid` and `setParallelism` configure the operator that produced
+ * this stream.
+ */
+export class DataStream<T> {
+  constructor(
+    readonly env: StreamEnvironment,
+    /** @internal */
+    readonly transformation: Transformation,
+  ) {}
+
+  /** One output per input, `fn(value)`. @example `stream.map((x) => x * 2)` */
+  map<R>(fn: MapFunction<T, R>): DataStream<R> {
+    return this.transform<R>('Map', (ctx, out) => new MapOperator(ctx, out, fn));
+  }
+
+  /** Keeps the records for which `fn` returns true. */
+  filter(fn: FilterFunction<T>): DataStream<T> {
+    return this.transform<T>('Filter', (ctx, out) => new FilterOperator(ctx, out, fn));
+  }
+
+  /** Zero or more outputs per input, emitted with `out.collect(...)`. */
+  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
+    return this.transform<R>('FlatMap', (ctx, out) => new FlatMapOperator(ctx, out, fn));
+  }
+
+  /** Applies a {@link ProcessFunction} (with `open`/`close`); each subtask gets its own copy of `fn`. */
+  process<R>(fn: ProcessFunction<T, R>): DataStream<R> {
+    return this.transform<R>('Process', (ctx, out) => new ProcessOperator(ctx, out, copyPerSubtask(fn)));
+  }
+
+  /**
+   * Partitions the stream by key: every record with the same key goes to the same subtask, in the
+   * order it was emitted, so keyed state and `reduce` see each key in one place.
+   */
+  keyBy<K extends Key>(keySelector: KeySelector<T, K>): KeyedStream<K, T> {
+    const t = this.#partition({ kind: 'hash', keySelector: keySelector as (v: unknown) => Key });
+    return new KeyedStream<K, T>(this.env, t);
+  }
+
+  /** Distributes records round-robin over the next operator's subtasks. */
+  rebalance(): DataStream<T> {
+    return new DataStream<T>(this.env, this.#partition({ kind: 'rebalance' }));
+  }
+
+  /** Sends every record to every subtask of the next operator. */
+  broadcast(): DataStream<T> {
+    return new DataStream<T>(this.env, this.#partition({ kind: 'broadcast' }));
+  }
+
+  /** Subtask i feeds subtask i of the next operator (the default between equal parallelisms). */
+  forward(): DataStream<T> {
+    return new DataStream<T>(this.env, this.#partition({ kind: 'forward' }));
+  }
+
+  /** Merges streams of the same type into one (no order between them). */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    const t: Transformation = {
+      ...this.#virtual('Union'),
+      type: 'union',
+      inputs: [this.transformation, ...others.map((o) => o.transformation)],
+    };
+    return new DataStream<T>(this.env, t);
+  }
+
+  /** Writes the stream to a sink. */
+  sinkTo(sink: Sink<T>): DataStreamSink<T> {
+    const factory: OperatorFactory<T, never> = (ctx) =>
+      new SinkOperator<T>(
+        ctx,
+        sink.createWriter({
+          jobName: ctx.jobName,
+          operatorUid: ctx.operatorUid,
+          subtaskIndex: ctx.subtaskIndex,
+          parallelism: ctx.parallelism,
+          logger: ctx.logger,
+        }),
+      );
+    const t = this.#physical('sink', 'Sink', factory as OperatorFactory<unknown, unknown>, false);
+    return new DataStreamSink<T>(this.env, t);
+  }
+
+  /** Names the operator that produced this stream (shown in logs, errors and the job graph). */
+  name(name: string): this {
+    this.#operatorSetting('name').name = name;
+    return this;
+  }
+
+  /** Sets the operator's stable id: its state is matched by uid on restore. Set it for long-lived jobs. */
+  uid(uid: string): this {
+    this.#operatorSetting('uid').uid = uid;
+    return this;
+  }
+
+  /** Parallelism of the operator that produced this stream. */
+  setParallelism(parallelism: number): this {
+    this.#operatorSetting('setParallelism').parallelism = requireInteger('parallelism', parallelism, 1);
+    return this;
+  }
+
+  /** Max parallelism (number of key groups) of the operator that produced this stream. */
+  setMaxParallelism(maxParallelism: number): this {
+    this.#operatorSetting('setMaxParallelism').maxParallelism = requireInteger('maxParallelism', maxParallelism, 1);
+    return this;
+  }
+
+  /** Runs the operator in its own task instead of chaining it to the one before. */
+  disableChaining(): this {
+    this.#operatorSetting('disableChaining').chainable = false;
+    return this;
+  }
+
+  /** @internal Adds a one-input operator fed by this stream. */
+  protected transform<R>(kind: string, factory: OperatorFactory<T, R>, keyed = false): DataStream<R> {
+    return new DataStream<R>(this.env, this.#physical('operator', kind, factory as OperatorFactory<unknown, unknown>, keyed));
+  }
+
+  #physical(type: 'operator' | 'sink', name: string, factory: OperatorFactory<unknown, unknown>, keyed: boolean): OneInputTransformation {
+    const t: OneInputTransformation = { ...this.#common(name), type, input: this.transformation, factory, keyed };
+    this.env.addTransformation(t);
+    return t;
+  }
+
+  #partition(partitioner: Partitioner): PartitionTransformation {
+    return { ...this.#virtual(partitioner.kind === 'hash' ? 'KeyBy' : partitioner.kind), type: 'partition', input: this.transformation, partitioner };
+  }
+
+  #common(name: string) {
+    return { id: this.env.nextTransformationId(), name, uid: undefined, parallelism: undefined, maxParallelism: undefined, chainable: true };
+  }
+
+  #virtual(name: string) {
+    return this.#common(name);
+  }
+
+  #operatorSetting(method: string): Transformation {
+    const t = this.transformation;
+    if (t.type === 'partition' || t.type === 'union') {
+      throw new TypeError(`${method}() applies to an operator; '${t.name}' only routes records: call it on the operator before`);
+    }
+    return t;
+  }
+}
+
+/**
+ * A stream partitioned by key (Flink's KeyedStream): the operators applied to it see every record
+ * of a key in one subtask and can keep state per key.
+ */
+export class KeyedStream<K extends Key, T> extends DataStream<T> {
+  /**
+   * Rolling reduce per key: emits the accumulated value after each record.
+   * @example `words.keyBy((c) => c.word).reduce((a, b) => ({ word: a.word, n: a.n + b.n }))`
+   */
+  reduce(fn: ReduceFunction<T>): DataStream<T> {
+    return this.transform<T>('Reduce', (ctx, out) => new ReduceOperator(ctx, out, fn), true);
+  }
+
+  /** Applies a {@link KeyedProcessFunction} with keyed state; each subtask gets its own copy of `fn`. */
+  override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {
+    return this.transform<R>('KeyedProcess', (ctx, out) => new KeyedProcessOperator(ctx, out, copyPerSubtask(fn)), true);
+  }
+}
+
+/** The end of a stream at a sink; configures the sink operator. */
+export class DataStreamSink<T> {
+  constructor(
+    readonly env: StreamEnvironment,
+    /** @internal */
+    readonly transformation: OneInputTransformation,
+  ) {}
+
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+
+  setParallelism(parallelism: number): this {
+    this.transformation.parallelism = requireInteger('parallelism', parallelism, 1);
+    return this;
+  }
+
+  disableChaining(): this {
+    this.transformation.chainable = false;
+    return this;
+  }
+}

@@ -1,0 +1,153 @@
+import type { Logger } from 'pino';
+import { collectionSource } from '../connector/collection-source.ts';
+import type { Source } from '../connector/source.ts';
+import type { SourceTransformation, Transformation } from '../graph/transformation.ts';
+import { JobManager, type JobClient } from '../jobmanager/job-manager.ts';
+import type { JobExecutionResult } from '../jobmanager/job-result.ts';
+import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { HeapStateBackend } from '../state/heap/heap-state-backend.ts';
+import type { StateBackend } from '../state/state-backend.ts';
+import { requireInteger } from '../util/config-error.ts';
+import { createLogger } from '../util/logger.ts';
+import { DataStream } from './data-stream.ts';
+
+/** Options of {@link StreamEnvironment.create}; each also has a setter. */
+export interface EnvironmentOptions {
+  /** Default parallelism of every operator (default 1: all tasks share one event loop). */
+  readonly parallelism?: number;
+  /** Number of key groups, the upper bound for rescaling keyed state (default 128). */
+  readonly maxParallelism?: number;
+  /** Records per batch between tasks (default 512). */
+  readonly batchSize?: number;
+  /** Batches (and events) a channel holds before its producer must wait (default 16). */
+  readonly channelCapacity?: number;
+  readonly stateBackend?: StateBackend;
+  readonly logger?: Logger;
+}
+
+/**
+ * The entry point of a job (Flink's StreamExecutionEnvironment): define sources, transform
+ * streams, add sinks, then `execute`.
+ *
+ * @example
+ * ```ts
+ * const env = StreamEnvironment.create();
+ * env.fromCollection(['a b', 'b c'])
+ *   .flatMap((line, out) => line.split(' ').forEach((w) => out.collect(w)))
+ *   .keyBy((w) => w)
+ *   .map((w) => ({ word: w, n: 1 }))
+ *   .keyBy((c) => c.word)
+ *   .reduce((a, b) => ({ word: a.word, n: a.n + b.n }))
+ *   .sinkTo(printSink());
+ * await env.execute('wordcount');
+ * ```
+ */
+export class StreamEnvironment {
+  #parallelism = 1;
+  #maxParallelism = DEFAULT_MAX_PARALLELISM;
+  #batchSize = 512;
+  #channelCapacity = 16;
+  #stateBackend: StateBackend = new HeapStateBackend();
+  #logger: Logger | undefined;
+  #nextId = 0;
+  readonly #transformations: Transformation[] = [];
+
+  static create(options: EnvironmentOptions = {}): StreamEnvironment {
+    const env = new StreamEnvironment();
+    if (options.parallelism !== undefined) env.setParallelism(options.parallelism);
+    if (options.maxParallelism !== undefined) env.setMaxParallelism(options.maxParallelism);
+    if (options.batchSize !== undefined) env.setBatchSize(options.batchSize);
+    if (options.channelCapacity !== undefined) env.setChannelCapacity(options.channelCapacity);
+    if (options.stateBackend !== undefined) env.setStateBackend(options.stateBackend);
+    if (options.logger !== undefined) env.setLogger(options.logger);
+    return env;
+  }
+
+  setParallelism(parallelism: number): this {
+    this.#parallelism = requireInteger('parallelism', parallelism, 1);
+    return this;
+  }
+
+  getParallelism(): number {
+    return this.#parallelism;
+  }
+
+  setMaxParallelism(maxParallelism: number): this {
+    this.#maxParallelism = requireInteger('maxParallelism', maxParallelism, 1, UPPER_BOUND_MAX_PARALLELISM);
+    return this;
+  }
+
+  getMaxParallelism(): number {
+    return this.#maxParallelism;
+  }
+
+  setBatchSize(records: number): this {
+    this.#batchSize = requireInteger('batchSize', records, 1);
+    return this;
+  }
+
+  setChannelCapacity(items: number): this {
+    this.#channelCapacity = requireInteger('channelCapacity', items, 1);
+    return this;
+  }
+
+  setStateBackend(backend: StateBackend): this {
+    this.#stateBackend = backend;
+    return this;
+  }
+
+  setLogger(logger: Logger): this {
+    this.#logger = logger;
+    return this;
+  }
+
+  /** A bounded, non-parallel stream of the given elements, in order. */
+  fromCollection<T>(items: Iterable<T>, name = 'Collection Source'): DataStream<T> {
+    return this.fromSource(collectionSource(items), name);
+  }
+
+  /** A stream read from `source` by each of its parallel subtasks. */
+  fromSource<T>(source: Source<T>, name = 'Source'): DataStream<T> {
+    const t: SourceTransformation = {
+      type: 'source',
+      id: this.nextTransformationId(),
+      name,
+      uid: undefined,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      chainable: true,
+      source: source as Source<unknown>,
+    };
+    this.addTransformation(t);
+    return new DataStream<T>(this, t);
+  }
+
+  /** Runs the job; resolves when a bounded job has finished, rejects with a JobExecutionError. */
+  execute(jobName = 'weir-job'): Promise<JobExecutionResult> {
+    return this.executeAsync(jobName).result;
+  }
+
+  /** Starts the job and returns at once: for unbounded jobs that run until `cancel()`. Invalid graphs throw here. */
+  executeAsync(jobName = 'weir-job'): JobClient {
+    return JobManager.submit({
+      jobName,
+      transformations: this.#transformations,
+      parallelism: this.#parallelism,
+      maxParallelism: this.#maxParallelism,
+      batchSize: this.#batchSize,
+      channelCapacity: this.#channelCapacity,
+      stateBackend: this.#stateBackend,
+      logger: this.#logger ?? createLogger(),
+    });
+  }
+
+  /** @internal Used by DataStream to register operators. */
+  addTransformation(t: Transformation): void {
+    this.#transformations.push(t);
+  }
+
+  /** @internal */
+  nextTransformationId(): number {
+    return this.#nextId++;
+  }
+}

@@ -1,0 +1,6 @@
+export type { Source, SourceReader, SourceReaderContext, SourceOutput, InputStatus } from './source.ts';
+export type { Sink, SinkWriter, SinkWriterContext } from './sink.ts';
+export { generatorSource, type GeneratorSourceOptions, type GeneratorSplit } from './generator-source.ts';
+export { collectionSource, type CollectionPosition } from './collection-source.ts';
+export { printSink, type PrintSinkOptions } from './print-sink.ts';
+export { collectSink, type CollectSink } from './collect-sink.ts';

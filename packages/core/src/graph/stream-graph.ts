@@ -1,0 +1,176 @@
+import type { Source } from '../connector/source.ts';
+import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
+import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { ConfigError } from '../util/config-error.ts';
+import { GraphError } from './graph-error.ts';
+import type { Partitioner, PhysicalTransformation, Transformation } from './transformation.ts';
+
+/** An operator of the job with its resolved settings (Flink's StreamNode). */
+export interface StreamNode {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: string;
+  readonly kind: 'source' | 'operator' | 'sink';
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly keyed: boolean;
+  readonly chainable: boolean;
+  readonly source: Source<unknown> | undefined;
+  readonly factory: OperatorFactory<unknown, unknown> | undefined;
+  readonly inEdges: StreamEdge[];
+  readonly outEdges: StreamEdge[];
+}
+
+export interface StreamEdge {
+  readonly source: StreamNode;
+  readonly target: StreamNode;
+  readonly partitioner: Partitioner;
+}
+
+/** The job's operators and edges, virtual nodes resolved away, validated, in topological order. */
+export interface StreamGraph {
+  readonly jobName: string;
+  readonly nodes: readonly StreamNode[];
+}
+
+export interface StreamGraphDefaults {
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+}
+
+/**
+ * Builds the StreamGraph from the API's transformations: resolves `keyBy`/`rebalance`/`union`
+ * into edge partitioners, fills in default parallelism, and rejects what cannot run, saying what
+ * to change.
+ */
+export function buildStreamGraph(
+  jobName: string,
+  transformations: readonly Transformation[],
+  defaults: StreamGraphDefaults,
+): StreamGraph {
+  const nodes = new Map<number, StreamNode>();
+  const physical = transformations.filter(isPhysical);
+  if (!physical.some((t) => t.type === 'sink')) {
+    throw new GraphError('the job has no sink: end at least one stream with sinkTo(...)');
+  }
+  for (const t of physical) nodes.set(t.id, makeNode(t, defaults));
+  for (const t of physical) {
+    if (t.type === 'source') continue;
+    const target = nodes.get(t.id)!;
+    for (const { from, partitioner } of resolveInputs(t.input)) {
+      const source = nodes.get(from.id);
+      if (source === undefined) throw new GraphError(`operator '${t.name}' reads from an operator that is not part of this job`);
+      const edge: StreamEdge = { source, target, partitioner: edgePartitioner(source, target, partitioner) };
+      source.outEdges.push(edge);
+      target.inEdges.push(edge);
+    }
+  }
+  const ordered = topologicalOrder([...nodes.values()]);
+  validate(ordered);
+  return { jobName, nodes: ordered };
+}
+
+function isPhysical(t: Transformation): t is PhysicalTransformation {
+  return t.type === 'source' || t.type === 'operator' || t.type === 'sink';
+}
+
+function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults): StreamNode {
+  const sourceMax = t.type === 'source' ? t.source.maxParallelism : undefined;
+  const parallelism = t.parallelism ?? Math.min(defaults.parallelism, sourceMax ?? Infinity);
+  return {
+    id: t.id,
+    name: t.name,
+    uid: t.uid ?? `${t.type}-${t.id}`,
+    kind: t.type === 'source' ? 'source' : t.type === 'sink' ? 'sink' : 'operator',
+    parallelism,
+    maxParallelism: t.maxParallelism ?? defaults.maxParallelism,
+    keyed: t.type !== 'source' && t.keyed,
+    chainable: t.chainable,
+    source: t.type === 'source' ? t.source : undefined,
+    factory: t.type === 'source' ? undefined : t.factory,
+    inEdges: [],
+    outEdges: [],
+  };
+}
+
+/** The physical upstream nodes of an input, each with the partitioner a virtual node on the way set. */
+function resolveInputs(t: Transformation, partitioner?: Partitioner): { from: PhysicalTransformation; partitioner?: Partitioner }[] {
+  switch (t.type) {
+    case 'partition':
+      return resolveInputs(t.input, partitioner ?? t.partitioner);
+    case 'union':
+      return t.inputs.flatMap((i) => resolveInputs(i, partitioner));
+    default:
+      return [{ from: t, partitioner }];
+  }
+}
+
+function edgePartitioner(source: StreamNode, target: StreamNode, explicit: Partitioner | undefined): Partitioner {
+  if (explicit === undefined) {
+    return source.parallelism === target.parallelism ? { kind: 'forward' } : { kind: 'rebalance' };
+  }
+  if (explicit.kind === 'forward' && source.parallelism !== target.parallelism) {
+    throw new GraphError(
+      `forward() connects '${source.name}' (parallelism ${source.parallelism}) to '${target.name}' ` +
+        `(parallelism ${target.parallelism}): forward needs equal parallelism; use rebalance() or set both to the same`,
+    );
+  }
+  return explicit;
+}
+
+/** Kahn's algorithm; a node left over sits on a cycle. */
+function topologicalOrder(nodes: StreamNode[]): StreamNode[] {
+  const indegree = new Map(nodes.map((n) => [n, n.inEdges.length]));
+  const ready = nodes.filter((n) => n.inEdges.length === 0);
+  const out: StreamNode[] = [];
+  while (ready.length > 0) {
+    // Lowest id first: the order the job defined its operators, so logs and vertex ids are stable.
+    ready.sort((a, b) => b.id - a.id);
+    const n = ready.pop()!;
+    out.push(n);
+    for (const e of n.outEdges) {
+      const d = indegree.get(e.target)! - 1;
+      indegree.set(e.target, d);
+      if (d === 0) ready.push(e.target);
+    }
+  }
+  if (out.length !== nodes.length) {
+    const stuck = nodes.filter((n) => !out.includes(n)).map((n) => `'${n.name}'`);
+    throw new GraphError(`the job graph has a cycle through ${stuck.join(', ')}: streams must flow one way`);
+  }
+  return out;
+}
+
+function validate(nodes: readonly StreamNode[]): void {
+  const uids = new Map<string, StreamNode>();
+  for (const n of nodes) {
+    if (!Number.isInteger(n.parallelism) || n.parallelism < 1) {
+      throw new ConfigError('parallelism', `operator '${n.name}': parallelism must be an integer ≥ 1, got ${n.parallelism}`);
+    }
+    if (!Number.isInteger(n.maxParallelism) || n.maxParallelism < 1 || n.maxParallelism > UPPER_BOUND_MAX_PARALLELISM) {
+      throw new ConfigError(
+        'maxParallelism',
+        `operator '${n.name}': maxParallelism must be an integer in 1..${UPPER_BOUND_MAX_PARALLELISM}, got ${n.maxParallelism}`,
+      );
+    }
+    if (n.parallelism > n.maxParallelism) {
+      throw new ConfigError(
+        'parallelism',
+        `operator '${n.name}' has parallelism ${n.parallelism} above its maxParallelism ${n.maxParallelism}: ` +
+          'lower the parallelism or raise setMaxParallelism(...)',
+      );
+    }
+    const max = n.source?.maxParallelism;
+    if (max !== undefined && n.parallelism > max) {
+      throw new ConfigError('parallelism', `source '${n.name}' supports parallelism up to ${max}, got ${n.parallelism}`);
+    }
+    if (n.keyed && n.inEdges.some((e) => e.partitioner.kind !== 'hash')) {
+      throw new GraphError(`operator '${n.name}' needs a keyed input: call keyBy(...) right before it`);
+    }
+    const other = uids.get(n.uid);
+    if (other !== undefined) {
+      throw new GraphError(`uid '${n.uid}' is used by both '${other.name}' and '${n.name}': uids must be unique`);
+    }
+    uids.set(n.uid, n);
+  }
+}

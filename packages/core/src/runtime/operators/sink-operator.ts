@@ -1,0 +1,50 @@
+import type { SinkWriter } from '../../connector/sink.ts';
+import { operatorFailure } from '../errors.ts';
+import type { ControlEvent } from '../events.ts';
+import type { Output } from '../output/output.ts';
+import { AbstractStreamOperator, type OperatorContext } from './stream-operator.ts';
+
+/** Nothing follows a sink: events and flushes stop here. */
+export const NO_OUTPUT: Output<never> = {
+  collect() {},
+  emitEvent(_event: ControlEvent) {},
+  flush() {},
+};
+
+/** Hands records to a sink's writer. */
+export class SinkOperator<T> extends AbstractStreamOperator<T, never> {
+  constructor(
+    ctx: OperatorContext,
+    readonly writer: SinkWriter<T>,
+  ) {
+    super(ctx, NO_OUTPUT);
+  }
+
+  override async open(): Promise<void> {
+    try {
+      await this.writer.open?.();
+    } catch (e) {
+      throw operatorFailure(this.ctx, e, 'open');
+    }
+  }
+
+  collect(value: T): void {
+    try {
+      this.writer.write(value);
+    } catch (e) {
+      throw operatorFailure(this.ctx, e, 'write');
+    }
+  }
+
+  override async finish(): Promise<void> {
+    try {
+      await this.writer.flush?.(true);
+    } catch (e) {
+      throw operatorFailure(this.ctx, e, 'flush');
+    }
+  }
+
+  override async close(): Promise<void> {
+    await this.writer.close?.();
+  }
+}

@@ -1,0 +1,173 @@
+import type { Key } from '../../state/key.ts';
+import { assignToKeyGroup, keyGroupToOperatorTable } from '../../state/key-groups.ts';
+import type { ChannelWriter } from '../channel/channel.ts';
+import { operatorFailure, type OperatorIdentity } from '../errors.ts';
+import { Batch, type ControlEvent } from '../events.ts';
+import type { Output } from './output.ts';
+
+/**
+ * Outputs that end a chain: they fill batches of `batchSize` records and offer them to channels,
+ * one per downstream subtask, according to the edge's partitioner. The task checks its writers for
+ * backpressure after each step; these never wait themselves.
+ */
+
+/** Forward: subtask i sends everything to subtask i of the next task. */
+export class ForwardOutput<T> implements Output<T> {
+  #records: T[] = [];
+
+  constructor(
+    readonly writer: ChannelWriter,
+    readonly batchSize: number,
+  ) {}
+
+  collect(record: T): void {
+    if (this.#records.push(record) === this.batchSize) this.flush();
+  }
+
+  flush(): void {
+    if (this.#records.length === 0) return;
+    this.writer.offer(new Batch(this.#records, null, null));
+    this.#records = [];
+  }
+
+  emitEvent(event: ControlEvent): void {
+    this.flush();
+    this.writer.offer(event);
+  }
+}
+
+/** Round-robin over the downstream subtasks, record by record (Flink's rebalance). */
+export class RebalanceOutput<T> implements Output<T> {
+  readonly #pending: T[][];
+  #next = 0;
+
+  constructor(
+    readonly writers: readonly ChannelWriter[],
+    readonly batchSize: number,
+    firstChannel = 0,
+  ) {
+    this.#pending = writers.map(() => []);
+    this.#next = firstChannel % writers.length;
+  }
+
+  collect(record: T): void {
+    const i = this.#next;
+    this.#next = i + 1 === this.writers.length ? 0 : i + 1;
+    if (this.#pending[i].push(record) === this.batchSize) this.#flushChannel(i);
+  }
+
+  flush(): void {
+    for (let i = 0; i < this.writers.length; i++) if (this.#pending[i].length > 0) this.#flushChannel(i);
+  }
+
+  emitEvent(event: ControlEvent): void {
+    this.flush();
+    for (const w of this.writers) w.offer(event);
+  }
+
+  #flushChannel(i: number): void {
+    this.writers[i].offer(new Batch(this.#pending[i], null, null));
+    this.#pending[i] = [];
+  }
+}
+
+/** Every record to every downstream subtask (records are shared by reference, not copied). */
+export class BroadcastOutput<T> implements Output<T> {
+  #records: T[] = [];
+
+  constructor(
+    readonly writers: readonly ChannelWriter[],
+    readonly batchSize: number,
+  ) {}
+
+  collect(record: T): void {
+    if (this.#records.push(record) === this.batchSize) this.flush();
+  }
+
+  flush(): void {
+    if (this.#records.length === 0) return;
+    const records = this.#records;
+    this.#records = [];
+    for (let i = 0; i < this.writers.length; i++) {
+      this.writers[i].offer(new Batch(i === 0 ? records : records.slice(), null, null));
+    }
+  }
+
+  emitEvent(event: ControlEvent): void {
+    this.flush();
+    for (const w of this.writers) w.offer(event);
+  }
+}
+
+/**
+ * keyBy: each record goes to the subtask owning its key group. The key and key group travel with
+ * the record so that the keyed task does not hash again.
+ */
+export class KeyGroupOutput<T> implements Output<T> {
+  readonly #records: T[][];
+  readonly #keys: Key[][];
+  readonly #groups: number[][];
+  readonly #table: Int32Array;
+
+  constructor(
+    readonly writers: readonly ChannelWriter[],
+    readonly batchSize: number,
+    readonly keySelector: (value: T) => Key,
+    readonly maxParallelism: number,
+    /** The keyed operator this edge feeds: named when the key selector throws. */
+    readonly consumer: OperatorIdentity,
+  ) {
+    this.#table = keyGroupToOperatorTable(maxParallelism, writers.length);
+    this.#records = writers.map(() => []);
+    this.#keys = writers.map(() => []);
+    this.#groups = writers.map(() => []);
+  }
+
+  collect(record: T): void {
+    let key: Key;
+    let kg: number;
+    try {
+      key = this.keySelector(record);
+      kg = assignToKeyGroup(key, this.maxParallelism);
+    } catch (e) {
+      throw operatorFailure(this.consumer, e, 'keyBy');
+    }
+    const i = this.#table[kg];
+    this.#keys[i].push(key);
+    this.#groups[i].push(kg);
+    if (this.#records[i].push(record) === this.batchSize) this.#flushChannel(i);
+  }
+
+  flush(): void {
+    for (let i = 0; i < this.writers.length; i++) if (this.#records[i].length > 0) this.#flushChannel(i);
+  }
+
+  emitEvent(event: ControlEvent): void {
+    this.flush();
+    for (const w of this.writers) w.offer(event);
+  }
+
+  #flushChannel(i: number): void {
+    this.writers[i].offer(new Batch(this.#records[i], this.#keys[i], this.#groups[i]));
+    this.#records[i] = [];
+    this.#keys[i] = [];
+    this.#groups[i] = [];
+  }
+}
+
+/** One stream consumed by several operators: every record to each of them. */
+export class FanOutOutput<T> implements Output<T> {
+  constructor(readonly outputs: readonly Output<T>[]) {}
+
+  collect(record: T): void {
+    for (let i = 0; i < this.outputs.length; i++) this.outputs[i].collect(record);
+  }
+
+  flush(): void {
+    for (const o of this.outputs) o.flush();
+  }
+
+  emitEvent(event: ControlEvent): void {
+    for (const o of this.outputs) o.emitEvent(event);
+  }
+}

@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { SourceReader } from '../connector/source.ts';
+import type { ExecutionVertex } from '../graph/execution-graph.ts';
+import type { JobEdge } from '../graph/job-graph.ts';
+import type { StreamNode } from '../graph/stream-graph.ts';
+import type { StateBackend, KeyedStateBackend } from '../state/state-backend.ts';
+import type { ChannelWriter, Transport } from './channel/channel.ts';
+import type { OperatorIdentity } from './errors.ts';
+import { OperatorChain } from './operator-chain.ts';
+import type { OperatorContext, StreamOperator } from './operators/stream-operator.ts';
+import {
+  BroadcastOutput,
+  FanOutOutput,
+  ForwardOutput,
+  KeyGroupOutput,
+  RebalanceOutput,
+} from './output/channel-outputs.ts';
+import type { Output } from './output/output.ts';
+import { OneInputTask } from './tasks/one-input-task.ts';
+import { SourceTask } from './tasks/source-task.ts';
+import type { StreamTask } from './tasks/stream-task.ts';
+
+export interface TaskBuildContext {
+  readonly jobName: string;
+  readonly transport: Transport;
+  readonly batchSize: number;
+  readonly stateBackend: StateBackend;
+  readonly logger: Logger;
+  /** Restored source split states per source uid and subtask (checkpointing sets this). */
+  readonly restoredSourceState?: (uid: string, subtaskIndex: number) => readonly unknown[] | undefined;
+}
+
+/** What deploying one subtask produced: the task, and its operators by uid (for snapshots). */
+export interface DeployedTask {
+  readonly task: StreamTask;
+  readonly subtask: ExecutionVertex;
+  readonly operators: ReadonlyMap<string, StreamOperator<unknown>>;
+  readonly sourceReader: SourceReader<unknown> | null;
+  readonly keyedBackend: KeyedStateBackend | null;
+}
+
+/**
+ * Instantiates one subtask: its operators from the tail of the chain back to the head (each needs
+ * its output), the channel outputs of edges that leave the task, and the loop that drives it.
+ */
+export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): DeployedTask {
+  const { vertex, subtaskIndex } = subtask;
+  const inChain = new Set(vertex.nodes);
+  const writers: ChannelWriter[] = [];
+  const networkOutputs = new Map<JobEdge, Output<unknown>>();
+  vertex.outputs.forEach((edge, i) => {
+    const channelWriters = subtask.outputChannels[i].map((spec) => ctx.transport.writer(spec));
+    writers.push(...channelWriters);
+    networkOutputs.set(edge, channelOutput(edge, channelWriters, ctx.batchSize, subtaskIndex));
+  });
+
+  const head = vertex.nodes[0];
+  const keyedBackend = head.keyed
+    ? ctx.stateBackend.createKeyedStateBackend({
+        operatorUid: head.uid,
+        keyGroupRange: subtask.keyGroupRange,
+        maxParallelism: head.maxParallelism,
+      })
+    : null;
+
+  const taskLogger = ctx.logger.child({ task: subtask.taskKey });
+  const operators = new Map<string, StreamOperator<unknown>>();
+  const built = new Map<StreamNode, Output<unknown>>();
+  const outputOf = (node: StreamNode): Output<unknown> => {
+    const outs: Output<unknown>[] = node.outEdges.map((e) => {
+      if (inChain.has(e.target)) return built.get(e.target)!;
+      const jobEdge = vertex.outputs.find((je) => je.edge === e)!;
+      return networkOutputs.get(jobEdge)!;
+    });
+    return outs.length === 1 ? outs[0] : new FanOutOutput(outs);
+  };
+  // A source head is driven by its reader, not built as an operator.
+  const first = head.kind === 'source' ? 1 : 0;
+  for (let i = vertex.nodes.length - 1; i >= first; i--) {
+    const node = vertex.nodes[i];
+    const opCtx: OperatorContext = {
+      ...identity(node, subtaskIndex),
+      jobName: ctx.jobName,
+      maxParallelism: node.maxParallelism,
+      keyedBackend: i === 0 ? keyedBackend : null,
+      logger: taskLogger.child({ operator: node.uid }),
+    };
+    const op = node.factory!(opCtx, outputOf(node));
+    operators.set(node.uid, op);
+    built.set(node, op);
+  }
+  const ordered = vertex.nodes.filter((n) => built.has(n)).map((n) => built.get(n) as StreamOperator<unknown>);
+  const info = {
+    jobName: ctx.jobName,
+    taskKey: subtask.taskKey,
+    taskName: vertex.name,
+    subtaskIndex,
+    parallelism: vertex.parallelism,
+    logger: taskLogger,
+  };
+
+  if (head.kind === 'source') {
+    const reader = head.source!.createReader({
+      jobName: ctx.jobName,
+      subtaskIndex,
+      parallelism: vertex.parallelism,
+      logger: taskLogger.child({ operator: head.uid }),
+      restoredState: ctx.restoredSourceState?.(head.uid, subtaskIndex),
+    });
+    const chain = new OperatorChain(outputOf(head), ordered);
+    const task = new SourceTask(info, chain, writers, reader, identity(head, subtaskIndex));
+    return { task, subtask, operators, sourceReader: reader, keyedBackend: null };
+  }
+  const chain = new OperatorChain(built.get(head)!, ordered);
+  const gate = ctx.transport.gate(subtask.inputChannels);
+  const task = new OneInputTask(info, chain, writers, gate, keyedBackend);
+  return { task, subtask, operators, sourceReader: null, keyedBackend };
+}
+
+function identity(node: StreamNode, subtaskIndex: number): OperatorIdentity {
+  return { operatorName: node.name, operatorUid: node.uid, subtaskIndex, parallelism: node.parallelism };
+}
+
+function channelOutput(edge: JobEdge, writers: ChannelWriter[], batchSize: number, subtaskIndex: number): Output<unknown> {
+  const p = edge.partitioner;
+  switch (p.kind) {
+    case 'forward':
+      return new ForwardOutput(writers[0], batchSize);
+    case 'rebalance':
+      return new RebalanceOutput(writers, batchSize, subtaskIndex);
+    case 'broadcast':
+      return new BroadcastOutput(writers, batchSize);
+    case 'hash':
+      return new KeyGroupOutput(writers, batchSize, p.keySelector, edge.edge.target.maxParallelism, identity(edge.edge.target, subtaskIndex));
+  }
+}

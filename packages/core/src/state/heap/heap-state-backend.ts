@@ -1,0 +1,147 @@
+import type { Key } from '../key.ts';
+import type { KeyGroupRange } from '../key-group-range.ts';
+import type {
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from '../descriptors.ts';
+import type { ListState, MapState, ReducingState, ValueState } from '../state.ts';
+import type {
+  KeyedStateBackend,
+  KeyedStateBackendParameters,
+  KeyGroupSnapshot,
+  StateBackend,
+} from '../state-backend.ts';
+import { StateTable } from './state-table.ts';
+import { HeapListState, HeapMapState, HeapReducingState, HeapValueState, type CurrentKey } from './heap-states.ts';
+
+/** The default state backend: keyed state in `Map`s on the JS heap, one per key group. */
+export class HeapStateBackend implements StateBackend {
+  readonly name = 'heap';
+
+  createKeyedStateBackend(parameters: KeyedStateBackendParameters): KeyedStateBackend {
+    return new HeapKeyedStateBackend(parameters.keyGroupRange, parameters.maxParallelism);
+  }
+}
+
+interface Registered {
+  readonly kind: StateDescriptor['kind'];
+  readonly table: StateTable<unknown>;
+  readonly handle: unknown;
+}
+
+export class HeapKeyedStateBackend implements KeyedStateBackend {
+  readonly #current: CurrentKey = { key: 0, index: 0 };
+  readonly #states = new Map<string, Registered>();
+
+  constructor(
+    readonly keyGroupRange: KeyGroupRange,
+    readonly maxParallelism: number,
+  ) {}
+
+  setCurrentKey(key: Key, keyGroup: number): void {
+    this.#current.key = key;
+    this.#current.index = keyGroup - this.keyGroupRange.start;
+  }
+
+  getCurrentKey(): Key {
+    return this.#current.key;
+  }
+
+  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    return this.#register(d, () => new StateTable<T>(d.name, this.keyGroupRange), (t) =>
+      new HeapValueState<T>(t as StateTable<T>, this.#current, d.defaultValue),
+    );
+  }
+
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    const table = () => new StateTable<T[]>(d.name, this.keyGroupRange, (l) => l.slice());
+    return this.#register(d, table, (t) => new HeapListState<T>(t as StateTable<T[]>, this.#current));
+  }
+
+  getMapState<UK, UV>(d: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
+    // Maps are mutated in place, so snapshots copy them to entry arrays (also what msgpack keeps best).
+    const table = () =>
+      new StateTable<Map<UK, UV>>(
+        d.name,
+        this.keyGroupRange,
+        (m) => [...m],
+        (v) => new Map(v as [UK, UV][]),
+      );
+    return this.#register(d, table, (t) => new HeapMapState<UK, UV>(t as StateTable<Map<UK, UV>>, this.#current));
+  }
+
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.#register(d, () => new StateTable<T>(d.name, this.keyGroupRange), (t) =>
+      new HeapReducingState<T>(t as StateTable<T>, this.#current, d.reduce),
+    );
+  }
+
+  numKeys(): number {
+    let n = 0;
+    for (const s of this.#states.values()) n += s.table.size();
+    return n;
+  }
+
+  snapshotKeyGroup(keyGroup: number): KeyGroupSnapshot {
+    const out: [string, [Key, unknown][]][] = [];
+    for (const [name, s] of this.#states) {
+      const entries = s.table.snapshotKeyGroup(keyGroup);
+      if (entries.length > 0) out.push([name, entries]);
+    }
+    return out;
+  }
+
+  restoreKeyGroup(keyGroup: number, snapshot: KeyGroupSnapshot): void {
+    for (const [name, entries] of snapshot) {
+      const s = this.#states.get(name);
+      if (s === undefined) {
+        // Restored before the function asked for its state: keep the entries in a table that the
+        // first getXState(name) call adopts.
+        this.#pending(name).restoreKeyGroup(keyGroup, entries);
+      } else {
+        s.table.restoreKeyGroup(keyGroup, entries);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.#states.clear();
+    this.#restored.clear();
+  }
+
+  readonly #restored = new Map<string, StateTable<unknown>>();
+
+  #pending(name: string): StateTable<unknown> {
+    let t = this.#restored.get(name);
+    if (t === undefined) {
+      t = new StateTable<unknown>(name, this.keyGroupRange);
+      this.#restored.set(name, t);
+    }
+    return t;
+  }
+
+  #register<H, V>(d: { readonly name: string; readonly kind: StateDescriptor['kind'] }, makeTable: () => StateTable<V>, makeHandle: (t: StateTable<V>) => H): H {
+    const existing = this.#states.get(d.name);
+    if (existing !== undefined) {
+      if (existing.kind !== d.kind) {
+        throw new Error(`state '${d.name}' is already registered as ${existing.kind} state, not ${d.kind} state`);
+      }
+      return existing.handle as H;
+    }
+    const table = makeTable();
+    const restored = this.#restored.get(d.name);
+    if (restored !== undefined) {
+      // Values restored raw: load them through the table's loader (maps come back as entry arrays).
+      for (let i = 0; i < restored.maps.length; i++) {
+        for (const [k, v] of restored.maps[i]) table.maps[i].set(k, table.loadValue(v));
+      }
+      this.#restored.delete(d.name);
+    }
+    const handle = makeHandle(table);
+    this.#states.set(d.name, { kind: d.kind, table: table as StateTable<unknown>, handle });
+    return handle;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Keyed state handles. Every call reads or writes the state of the current key: the key of the
+ * record being processed. Values are kept by reference in the heap backend: mutate a stored object
+ * only by calling `update` (a snapshot may still be reading the old one).
+ */
+
+/** One value per key (Flink's ValueState). */
+export interface ValueState<T> {
+  /** The value for the current key, or the descriptor's default when none was set. */
+  value(): T | undefined;
+  update(value: T): void;
+  clear(): void;
+}
+
+/** A list per key (Flink's ListState). */
+export interface ListState<T> {
+  /** The elements for the current key; an empty array when none. Do not mutate it. */
+  get(): readonly T[];
+  add(value: T): void;
+  addAll(values: readonly T[]): void;
+  /** Replaces the list. */
+  update(values: readonly T[]): void;
+  clear(): void;
+}
+
+/** A map per key (Flink's MapState). */
+export interface MapState<UK, UV> {
+  get(key: UK): UV | undefined;
+  put(key: UK, value: UV): void;
+  remove(key: UK): void;
+  contains(key: UK): boolean;
+  entries(): IterableIterator<[UK, UV]>;
+  keys(): IterableIterator<UK>;
+  values(): IterableIterator<UV>;
+  isEmpty(): boolean;
+  clear(): void;
+}
+
+/** One value per key, folded with the descriptor's reduce function on every `add` (Flink's ReducingState). */
+export interface ReducingState<T> {
+  get(): T | undefined;
+  add(value: T): void;
+  clear(): void;
+}
