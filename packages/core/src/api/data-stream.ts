@@ -99,6 +99,8 @@ export class DataStream<T> {
           subtaskIndex: ctx.subtaskIndex,
           parallelism: ctx.parallelism,
           logger: ctx.logger,
+          restoredState: ctx.restoredLists?.writer,
+          checkpointing: ctx.checkpointing,
         }),
       );
     const t = this.#physical('sink', 'Sink', factory as OperatorFactory<unknown, unknown>, false);

@@ -33,8 +33,8 @@ export class CheckpointCoordinator {
   readonly #discards = new Set<Promise<void>>();
   #completions: Promise<void> = Promise.resolve();
   #state: 'created' | 'running' | 'stopped' = 'created';
-  /** Checkpoints whose location is being created: in progress, not yet pending. */
-  #triggering = 0;
+  /** Locations being created: checkpoints in progress, not yet pending. */
+  readonly #creating = new Set<Promise<CheckpointLocation>>();
   #periodicTimer: unknown;
   #lastCompletionTime: number | undefined;
 
@@ -52,7 +52,7 @@ export class CheckpointCoordinator {
 
   /** Checkpoints and savepoints in progress. */
   get pendingCount(): number {
-    return this.#inFlight.size + this.#triggering;
+    return this.#inFlight.size + this.#creating.size;
   }
 
   /** Starts periodic checkpoints, the first one `interval` ms from now. Call once every task is running. */
@@ -70,6 +70,7 @@ export class CheckpointCoordinator {
       this.#o.timer.clearTimeout(this.#periodicTimer);
       for (const entry of [...this.#inFlight.values()]) this.#abort(entry, reason);
     }
+    await Promise.allSettled([...this.#creating]);
     await this.#completions;
     await Promise.all(this.#discards);
   }
@@ -79,11 +80,15 @@ export class CheckpointCoordinator {
    * with a {@link CheckpointException} when it is refused or aborted.
    */
   triggerCheckpoint(kind: 'checkpoint' | 'savepoint' = 'checkpoint', savepointDir?: string): Promise<CompletedCheckpoint> {
-    if (kind === 'savepoint' && savepointDir === undefined) return Promise.reject(new TypeError('a savepoint needs a target directory'));
-    if (this.#state !== 'running') {
-      return Promise.reject(new CheckpointException(this.#state === 'created' ? 'source-not-ready' : 'coordinator-shutdown'));
+    if (kind === 'savepoint' && savepointDir === undefined) {
+      return Promise.reject(new TypeError('a savepoint needs a target directory'));
     }
-    const decision = decideTrigger({ origin: kind === 'savepoint' ? 'savepoint' : 'manual', ...this.#pacingFacts() }, this.#o.config);
+    if (this.#state !== 'running') {
+      const reason = this.#state === 'created' ? 'source-not-ready' : 'coordinator-shutdown';
+      return Promise.reject(new CheckpointException(reason));
+    }
+    const origin = kind === 'savepoint' ? 'savepoint' : 'manual';
+    const decision = decideTrigger({ origin, ...this.#pacingFacts() }, this.#o.config);
     if (decision.kind === 'skip') return Promise.reject(new CheckpointException(decision.reason));
     return this.#startCheckpoint(kind, savepointDir ?? '');
   }
@@ -109,7 +114,12 @@ export class CheckpointCoordinator {
   }
 
   /** A subtask declined checkpoint `checkpointId`: it is aborted with `reason`, unless already finalizing or ended. */
-  decline(checkpointId: number, taskKey: string, reason: CheckpointFailureReason = 'declined-by-task', cause?: unknown): DeclineResult {
+  decline(
+    checkpointId: number,
+    taskKey: string,
+    reason: CheckpointFailureReason = 'declined-by-task',
+    cause?: unknown,
+  ): DeclineResult {
     const entry = this.#inFlight.get(checkpointId);
     const pending = entry?.pending ?? this.#recent.get(checkpointId);
     if (pending === undefined || !pending.includesTask(taskKey)) return 'unknown';
@@ -143,25 +153,27 @@ export class CheckpointCoordinator {
     const checkpointId = this.#o.idCounter.getAndIncrement();
     const triggeredAt = clock.now();
     const log = this.#o.logger.child({ component: 'checkpoint', checkpointId });
+    const attempt: Attempt = { checkpointId, kind, log };
     this.#stats.reportTriggered(checkpointId, kind, triggeredAt);
+    const creating = kind === 'savepoint'
+      ? storage.createSavepointLocation(checkpointId, savepointDir)
+      : storage.createCheckpointLocation(checkpointId);
+    this.#creating.add(creating);
     let location: CheckpointLocation;
-    this.#triggering += 1;
     try {
-      location = await (kind === 'savepoint'
-        ? storage.createSavepointLocation(checkpointId, savepointDir)
-        : storage.createCheckpointLocation(checkpointId));
+      location = await creating;
     } catch (cause) {
-      throw this.#failUntriggered(checkpointId, kind, log, 'storage-write-failed', cause);
+      throw this.#failUntriggered(attempt, 'storage-write-failed', cause);
     } finally {
-      this.#triggering -= 1;
+      this.#creating.delete(creating);
     }
     if (this.#state === 'stopped') {
       this.#discard(location, log);
-      throw this.#failUntriggered(checkpointId, kind, log, 'coordinator-shutdown');
+      throw this.#failUntriggered(attempt, 'coordinator-shutdown');
     }
     const pending = new PendingCheckpoint({ checkpointId, kind, triggeredAt, location, taskKeys: this.#o.taskKeys });
     return new Promise<CompletedCheckpoint>((resolve, reject) => {
-      const entry: InFlight = { pending, log, resolve, reject, timeout: undefined };
+      const entry: InFlight = { ...attempt, pending, resolve, reject, timeout: undefined };
       entry.timeout = timer.setTimeout(() => this.#abort(entry, 'expired'), config.timeout);
       this.#inFlight.set(checkpointId, entry);
       log.info({ kind, pointer: location.pointer }, 'checkpoint triggered');
@@ -175,7 +187,8 @@ export class CheckpointCoordinator {
   }
 
   #enqueueCompletion(entry: InFlight): void {
-    const run = (): Promise<void> => this.#complete(entry).catch((err: unknown) => entry.log.error({ err }, 'completing the checkpoint threw'));
+    const run = (): Promise<void> =>
+      this.#complete(entry).catch((err: unknown) => entry.log.error({ err }, 'completing the checkpoint threw'));
     this.#completions = this.#completions.then(run);
   }
 
@@ -187,13 +200,20 @@ export class CheckpointCoordinator {
     const { checkpointId, kind, triggeredAt, location } = pending;
     let completed: CompletedCheckpoint;
     try {
-      const operatorStates = pending.toOperatorStates(operators);
-      const metadata: CheckpointMetadata = { version: 1, jobName, checkpointId, triggeredAt, completedAt: clock.now(), kind, operators: operatorStates };
+      const metadata: CheckpointMetadata = {
+        version: 1,
+        jobName,
+        checkpointId,
+        triggeredAt,
+        completedAt: clock.now(),
+        kind,
+        operators: pending.toOperatorStates(operators),
+      };
       await storage.finalize(location, metadata);
       completed = { checkpointId, location, metadata };
       if (kind === 'checkpoint') {
         const subsumed = await store.add(completed);
-        if (subsumed.length > 0) log.debug({ subsumed: subsumed.map((c) => c.checkpointId) }, 'retained checkpoints subsumed');
+        if (subsumed.length > 0) log.debug({ subsumed: subsumed.map((c) => c.checkpointId) }, 'older checkpoints subsumed');
       }
     } catch (cause) {
       pending.failFinalize();
@@ -202,14 +222,15 @@ export class CheckpointCoordinator {
     pending.markCompleted();
     this.#end(entry);
     this.#failures.onSuccess();
-    this.#stats.reportCompleted(checkpointId, completed.metadata.completedAt);
-    log.info({ kind, pointer: location.pointer, durationMs: completed.metadata.completedAt - triggeredAt }, 'checkpoint completed');
+    const { completedAt } = completed.metadata;
+    this.#stats.reportCompleted(checkpointId, completedAt);
+    log.info({ kind, pointer: location.pointer, durationMs: completedAt - triggeredAt }, 'checkpoint completed');
     if (kind === 'checkpoint') {
       for (const other of [...this.#inFlight.values()]) {
         if (other.pending.checkpointId < checkpointId && other.pending.canBeSubsumed) this.#abort(other, 'subsumed');
       }
     }
-    this.#o.tasks.notifyComplete(checkpointId);
+    this.#tellTasks(log, () => this.#o.tasks.notifyComplete(checkpointId));
     entry.resolve(completed);
   }
 
@@ -226,25 +247,36 @@ export class CheckpointCoordinator {
     log.warn({ reason, err: cause }, `checkpoint aborted: ${failureMessage(reason)}`);
     this.#stats.reportFailed(checkpointId, this.#o.clock.now(), reason);
     this.#discard(pending.location, log);
-    this.#o.tasks.notifyAborted(checkpointId, reason);
+    this.#tellTasks(log, () => this.#o.tasks.notifyAborted(checkpointId, reason));
     entry.reject(new CheckpointException(reason, { checkpointId, cause }));
-    this.#countFailure(checkpointId, pending.kind, log, reason, cause);
+    this.#countFailure(entry, reason, cause);
   }
 
   /** A checkpoint that failed before any task heard of it: no location to discard, no task to tell. */
-  #failUntriggered(checkpointId: number, kind: 'checkpoint' | 'savepoint', log: CheckpointLogger, reason: CheckpointFailureReason, cause?: unknown): CheckpointException {
-    log.warn({ reason, err: cause }, `checkpoint failed before triggering: ${failureMessage(reason)}`);
-    this.#stats.reportFailed(checkpointId, this.#o.clock.now(), reason);
-    this.#countFailure(checkpointId, kind, log, reason, cause);
-    return new CheckpointException(reason, { checkpointId, cause });
+  #failUntriggered(attempt: Attempt, reason: CheckpointFailureReason, cause?: unknown): CheckpointException {
+    attempt.log.warn({ reason, err: cause }, `checkpoint failed before triggering: ${failureMessage(reason)}`);
+    this.#stats.reportFailed(attempt.checkpointId, this.#o.clock.now(), reason);
+    this.#countFailure(attempt, reason, cause);
+    return new CheckpointException(reason, { checkpointId: attempt.checkpointId, cause });
   }
 
-  #countFailure(checkpointId: number, kind: 'checkpoint' | 'savepoint', log: CheckpointLogger, reason: CheckpointFailureReason, cause: unknown): void {
+  #countFailure({ checkpointId, kind, log }: Attempt, reason: CheckpointFailureReason, cause: unknown): void {
     if (this.#failures.onFailure(reason, kind) !== 'fail-job') return;
     const { tolerableFailures } = this.#o.config;
-    const message = `Exceeded checkpoint tolerable failure threshold (${tolerableFailures}); the latest checkpoint failed: ${failureMessage(reason)}`;
+    const message =
+      `Exceeded checkpoint tolerable failure threshold (${tolerableFailures}); ` +
+      `the latest checkpoint failed: ${failureMessage(reason)}`;
     log.error({ reason, tolerableFailures }, message);
     this.#o.onFailJob(new CheckpointException(reason, { checkpointId, message, cause }));
+  }
+
+  /** A gateway that throws must not leave a checkpoint half-ended: log it and go on. */
+  #tellTasks(log: CheckpointLogger, notify: () => void): void {
+    try {
+      notify();
+    } catch (err) {
+      log.error({ err }, 'notifying the tasks failed');
+    }
   }
 
   #end(entry: InFlight): void {
@@ -257,7 +289,7 @@ export class CheckpointCoordinator {
   #discard(location: CheckpointLocation, log: CheckpointLogger): void {
     const done: Promise<void> = this.#o.storage
       .discard(location)
-      .catch((err: unknown) => log.warn({ err, pointer: location.pointer }, 'discarding the checkpoint location failed'))
+      .catch((err: unknown) => log.warn({ err, pointer: location.pointer }, 'discarding the location failed'))
       .finally(() => this.#discards.delete(done));
     this.#discards.add(done);
   }
@@ -266,9 +298,16 @@ export class CheckpointCoordinator {
 /** How many ended checkpoints are remembered to answer late acknowledgements and declines exactly. */
 const RECENT_CHECKPOINTS = 16;
 
-interface InFlight {
-  readonly pending: PendingCheckpoint;
+/** A checkpoint from the moment it has an id. */
+interface Attempt {
+  readonly checkpointId: number;
+  readonly kind: 'checkpoint' | 'savepoint';
   readonly log: CheckpointLogger;
+}
+
+/** A checkpoint that has a location and a pending checkpoint, until it ends. */
+interface InFlight extends Attempt {
+  readonly pending: PendingCheckpoint;
   readonly resolve: (checkpoint: CompletedCheckpoint) => void;
   readonly reject: (error: Error) => void;
   timeout: unknown;
@@ -291,7 +330,7 @@ export interface CheckpointCoordinatorOptions {
   readonly logger: CheckpointLogger;
   /** Called when more than `tolerableFailures` consecutive checkpoints failed. */
   readonly onFailJob: (error: Error) => void;
-  /** Where statistics go; pass the same tracker to the next attempt's coordinator to keep history. Default: a new one. */
+  /** Where statistics go; pass one tracker to each attempt's coordinator to keep the history. Default: a new one. */
   readonly stats?: CheckpointStatsTracker;
 }
 

@@ -4,3 +4,5 @@ export { generatorSource, type GeneratorSourceOptions, type GeneratorSplit } fro
 export { collectionSource, type CollectionPosition } from './collection-source.ts';
 export { printSink, type PrintSinkOptions } from './print-sink.ts';
 export { collectSink, type CollectSink } from './collect-sink.ts';
+export { fileSink, type FileSinkOptions } from './file-sink.ts';
+export { TwoPhaseCommitSinkWriter, type TwoPhaseCommitState } from './two-phase-commit-sink.ts';

@@ -11,6 +11,10 @@ export interface SinkWriterContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly logger: Logger;
+  /** This subtask's share of the writer states of the checkpoint the job restored from; `undefined` on a fresh start. */
+  readonly restoredState: readonly unknown[] | undefined;
+  /** Whether the job checkpoints: an exactly-once writer commits on checkpoints, or only at the end without them. */
+  readonly checkpointing: boolean;
 }
 
 /** One subtask's writer. Methods are called from the task loop only, never concurrently. */
@@ -21,4 +25,14 @@ export interface SinkWriter<T> {
   /** Writes out what is buffered: at end of input (`endOfInput`), and at checkpoints. */
   flush?(endOfInput: boolean): void | Promise<void>;
   close?(): void | Promise<void>;
+  /**
+   * At the barrier (synchronous): the writer's state as independent elements (e.g. transactions to
+   * commit), redistributed over the subtasks on a rescaled restore.
+   */
+  snapshotState?(checkpointId: number): unknown[];
+  /** Started at the barrier, awaited before the checkpoint is acknowledged (e.g. make a pre-commit durable). */
+  completeSnapshot?(checkpointId: number): Promise<void>;
+  /** Checkpoint `checkpointId` is durable: commit what was staged for it and before. */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
 }

@@ -42,6 +42,14 @@ export class ExecutionAttempt {
     return this.#cancelled ? 'cancelled' : 'finished';
   }
 
+  /** Fails the attempt from outside the tasks (e.g. too many failed checkpoints). */
+  fail(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.logger.error({ err: error }, 'attempt failed; cancelling every task');
+    this.#cancelAll();
+  }
+
   /** Stops every task at its next step; `run()` then resolves 'cancelled'. */
   cancel(): void {
     this.#cancelled = true;

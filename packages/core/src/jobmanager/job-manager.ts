@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
+import type { CheckpointStatsSnapshot } from '../checkpoint/stats.ts';
 import { buildExecutionGraph } from '../graph/execution-graph.ts';
 import { buildJobGraph } from '../graph/job-graph.ts';
 import { buildStreamGraph } from '../graph/stream-graph.ts';
 import type { Transformation } from '../graph/transformation.ts';
 import type { StateBackend } from '../state/state-backend.ts';
-import { ExecutionAttempt } from './execution-attempt.ts';
+import { JobRun, type CheckpointingSpec } from './job-run.ts';
 import { JobExecutionError, type JobExecutionResult } from './job-result.ts';
+import type { RestartStrategy } from './restart/restart-strategy.ts';
 
 /** Everything the JobManager needs to run a job, resolved by the environment. */
 export interface JobSpec {
@@ -17,20 +19,27 @@ export interface JobSpec {
   readonly channelCapacity: number;
   readonly stateBackend: StateBackend;
   readonly logger: Logger;
+  readonly checkpointing: CheckpointingSpec | null;
+  readonly restartStrategy: RestartStrategy;
 }
 
-/** A running job: its result, and a way to stop it. */
+/** A running job: its result, and ways to reach it while it runs. */
 export interface JobClient {
   readonly jobName: string;
   /** Settles when the job finishes, is cancelled, or fails for good (JobExecutionError). */
   readonly result: Promise<JobExecutionResult>;
-  /** Stops the job; `result` then resolves with status 'cancelled'. */
+  /** Stops the job; `result` then resolves with status 'cancelled'. Checkpoints are kept. */
   cancel(): void;
+  /** Writes a savepoint below `dir` (a self-contained checkpoint that retention never deletes); resolves with its path. */
+  triggerSavepoint(dir: string): Promise<string>;
+  /** The last checkpoints' statistics (empty without checkpointing). */
+  checkpointStats(): CheckpointStatsSnapshot;
 }
 
 /**
- * Builds the graphs, deploys the tasks of a job and watches them: the first task failure fails
- * the job with that error (which names the operator and subtask).
+ * Builds the graphs, deploys the tasks of a job and watches them: a task failure restarts the job
+ * from its latest checkpoint while the restart strategy allows, then fails it with that error
+ * (which names the operator and subtask).
  */
 export class JobManager {
   /** Builds and validates the job graph synchronously (bad graphs throw here), then runs it. */
@@ -39,27 +48,39 @@ export class JobManager {
     const jobGraph = buildJobGraph(streamGraph);
     const graph = buildExecutionGraph(jobGraph, spec.channelCapacity);
     const logger = spec.logger.child({ job: spec.jobName });
-    const attempt = new ExecutionAttempt(
+    const run = new JobRun(
       graph,
       { jobName: spec.jobName, batchSize: spec.batchSize, stateBackend: spec.stateBackend, logger },
+      spec.checkpointing,
+      spec.restartStrategy,
       logger,
     );
     const started = performance.now();
     logger.info(
-      { tasks: jobGraph.vertices.map((v) => `${v.name} (x${v.parallelism})`), subtasks: graph.subtasks.length },
+      {
+        tasks: jobGraph.vertices.map((v) => `${v.name} (x${v.parallelism})`),
+        subtasks: graph.subtasks.length,
+        checkpoints: spec.checkpointing === null ? 'off' : `${spec.checkpointing.config.interval} ms, ${spec.checkpointing.storage.description}`,
+      },
       'job started',
     );
-    const result = attempt.run().then(
+    const result = run.run().then(
       (status) => {
         const durationMs = Math.round(performance.now() - started);
-        logger.info({ status, durationMs }, `job ${status}`);
-        return { jobName: spec.jobName, status, durationMs, restarts: 0 };
+        logger.info({ status, durationMs, restarts: run.restarts }, `job ${status}`);
+        return { jobName: spec.jobName, status, durationMs, restarts: run.restarts };
       },
       (e: unknown) => {
-        logger.error({ err: e }, 'job failed');
+        logger.error({ err: e, restarts: run.restarts }, 'job failed');
         throw new JobExecutionError(spec.jobName, e);
       },
     );
-    return { jobName: spec.jobName, result, cancel: () => attempt.cancel() };
+    return {
+      jobName: spec.jobName,
+      result,
+      cancel: () => run.cancel(),
+      triggerSavepoint: (dir) => run.triggerSavepoint(dir),
+      checkpointStats: () => run.stats.snapshot(),
+    };
   }
 }

@@ -1,3 +1,4 @@
+import type { CheckpointLocation } from '../checkpoint/storage/checkpoint-storage.ts';
 import type { Key } from '../state/key.ts';
 
 /**
@@ -31,6 +32,8 @@ export class CheckpointBarrier {
     readonly checkpointId: number,
     readonly timestamp: number,
     readonly checkpointKind: 'checkpoint' | 'savepoint',
+    /** Where every task writes its state for this checkpoint. */
+    readonly location: CheckpointLocation,
   ) {}
 }
 

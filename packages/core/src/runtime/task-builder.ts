@@ -3,7 +3,12 @@ import type { SourceReader } from '../connector/source.ts';
 import type { ExecutionVertex } from '../graph/execution-graph.ts';
 import type { JobEdge } from '../graph/job-graph.ts';
 import type { StreamNode } from '../graph/stream-graph.ts';
-import type { StateBackend, KeyedStateBackend } from '../state/state-backend.ts';
+import type { StateBackend, KeyedStateBackend, KeyGroupSnapshot } from '../state/state-backend.ts';
+import type { OperatorLists } from '../state/snapshot/snapshot-codec.ts';
+import { AlignedBarrierHandler } from './barrier/aligned-barrier-handler.ts';
+import { BarrierTracker } from './barrier/barrier-tracker.ts';
+import type { CheckpointParticipant } from './checkpointing/checkpointed.ts';
+import { TaskCheckpointing, type CheckpointServices } from './checkpointing/task-checkpointing.ts';
 import type { ChannelWriter, Transport } from './channel/channel.ts';
 import type { OperatorIdentity } from './errors.ts';
 import { OperatorChain } from './operator-chain.ts';
@@ -26,8 +31,18 @@ export interface TaskBuildContext {
   readonly batchSize: number;
   readonly stateBackend: StateBackend;
   readonly logger: Logger;
-  /** Restored source split states per source uid and subtask (checkpointing sets this). */
-  readonly restoredSourceState?: (uid: string, subtaskIndex: number) => readonly unknown[] | undefined;
+  /** Set when the job checkpoints. */
+  readonly checkpointing: { readonly services: CheckpointServices; readonly mode: 'exactly-once' | 'at-least-once' } | null;
+  /** State of the checkpoint the job restores from, already assigned to the new subtasks. */
+  readonly restored: RestoredState | null;
+}
+
+/** Restored state, looked up per operator uid and (new) subtask index. */
+export interface RestoredState {
+  /** The key groups of the subtask's range that have state, decoded. */
+  keyGroups(uid: string, subtaskIndex: number): ReadonlyMap<number, KeyGroupSnapshot> | undefined;
+  /** The subtask's share of the operator's list state. */
+  lists(uid: string, subtaskIndex: number): OperatorLists | undefined;
 }
 
 /** What deploying one subtask produced: the task, and its operators by uid (for snapshots). */
@@ -62,6 +77,10 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
         maxParallelism: head.maxParallelism,
       })
     : null;
+  const restoredGroups = keyedBackend === null ? undefined : ctx.restored?.keyGroups(head.uid, subtaskIndex);
+  if (keyedBackend !== null && restoredGroups !== undefined) {
+    for (const [kg, snapshot] of restoredGroups) keyedBackend.restoreKeyGroup(kg, snapshot);
+  }
 
   const taskLogger = ctx.logger.child({ task: subtask.taskKey });
   const operators = new Map<string, StreamOperator<unknown>>();
@@ -84,6 +103,8 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       maxParallelism: node.maxParallelism,
       keyedBackend: i === 0 ? keyedBackend : null,
       logger: taskLogger.child({ operator: node.uid }),
+      restoredLists: ctx.restored?.lists(node.uid, subtaskIndex),
+      checkpointing: ctx.checkpointing !== null,
     };
     const op = node.factory!(opCtx, outputOf(node));
     operators.set(node.uid, op);
@@ -99,22 +120,62 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
     logger: taskLogger,
   };
 
+  const participants: CheckpointParticipant[] = [];
+  let result: DeployedTask;
   if (head.kind === 'source') {
     const reader = head.source!.createReader({
       jobName: ctx.jobName,
       subtaskIndex,
       parallelism: vertex.parallelism,
       logger: taskLogger.child({ operator: head.uid }),
-      restoredState: ctx.restoredSourceState?.(head.uid, subtaskIndex),
+      restoredState: ctx.restored?.lists(head.uid, subtaskIndex)?.splits,
     });
+    participants.push(readerParticipant(head.uid, reader));
     const chain = new OperatorChain(outputOf(head), ordered);
     const task = new SourceTask(info, chain, writers, reader, identity(head, subtaskIndex));
-    return { task, subtask, operators, sourceReader: reader, keyedBackend: null };
+    task.awaitFinalCheckpoint = ctx.checkpointing !== null;
+    result = { task, subtask, operators, sourceReader: reader, keyedBackend: null };
+  } else {
+    const chain = new OperatorChain(built.get(head)!, ordered);
+    const gate = ctx.transport.gate(subtask.inputChannels);
+    const task = new OneInputTask(info, chain, writers, gate, keyedBackend);
+    if (ctx.checkpointing !== null) {
+      task.barrierHandler =
+        ctx.checkpointing.mode === 'exactly-once' ? new AlignedBarrierHandler(task) : new BarrierTracker(task);
+    }
+    result = { task, subtask, operators, sourceReader: null, keyedBackend };
   }
-  const chain = new OperatorChain(built.get(head)!, ordered);
-  const gate = ctx.transport.gate(subtask.inputChannels);
-  const task = new OneInputTask(info, chain, writers, gate, keyedBackend);
-  return { task, subtask, operators, sourceReader: null, keyedBackend };
+  if (ctx.checkpointing !== null) {
+    for (const [uid, op] of operators) participants.push(operatorParticipant(uid, op));
+    result.task.checkpointing = new TaskCheckpointing(
+      subtask.taskKey,
+      subtaskIndex,
+      ctx.checkpointing.services,
+      keyedBackend === null ? null : { uid: head.uid, backend: keyedBackend },
+      participants,
+      taskLogger,
+    );
+  }
+  return result;
+}
+
+function readerParticipant(uid: string, reader: SourceReader<unknown>): CheckpointParticipant {
+  return {
+    uid,
+    snapshotState: reader.snapshotState === undefined ? undefined : (id) => ({ splits: reader.snapshotState!(id) }),
+    notifyCheckpointComplete: (id) => reader.notifyCheckpointComplete?.(id),
+    notifyCheckpointAborted: (id) => reader.notifyCheckpointAborted?.(id),
+  };
+}
+
+function operatorParticipant(uid: string, op: StreamOperator<unknown>): CheckpointParticipant {
+  return {
+    uid,
+    snapshotState: op.snapshotState?.bind(op),
+    completeSnapshot: op.completeSnapshot?.bind(op),
+    notifyCheckpointComplete: op.notifyCheckpointComplete?.bind(op),
+    notifyCheckpointAborted: op.notifyCheckpointAborted?.bind(op),
+  };
 }
 
 function identity(node: StreamNode, subtaskIndex: number): OperatorIdentity {
@@ -131,6 +192,7 @@ function channelOutput(edge: JobEdge, writers: ChannelWriter[], batchSize: numbe
     case 'broadcast':
       return new BroadcastOutput(writers, batchSize);
     case 'hash':
-      return new KeyGroupOutput(writers, batchSize, p.keySelector, edge.edge.target.maxParallelism, identity(edge.edge.target, subtaskIndex));
+      // The key selector runs here, in the producing subtask: a failure names the operator whose output is keyed.
+      return new KeyGroupOutput(writers, batchSize, p.keySelector, edge.edge.target.maxParallelism, identity(edge.edge.source, subtaskIndex));
   }
 }

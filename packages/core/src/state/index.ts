@@ -21,5 +21,6 @@ export type {
   KeyedStateBackend,
   KeyedStateBackendParameters,
   KeyGroupSnapshot,
+  StateEntries,
 } from './state-backend.ts';
 export { HeapStateBackend, HeapKeyedStateBackend } from './heap/heap-state-backend.ts';

@@ -25,8 +25,8 @@ export interface KeyedStateBackend {
   /** Number of keys with state, summed over every registered state (for metrics and tests). */
   numKeys(): number;
   /**
-   * Copies the entries of one key group of every state, `[stateName, [key, value][]][]`, so
-   * that it can be encoded off the record path while processing continues.
+   * Copies the entries of one key group of every state, so that it can be encoded off the record
+   * path while processing continues. States without entries in the group are left out.
    */
   snapshotKeyGroup(keyGroup: number): KeyGroupSnapshot;
   /** Loads one key group written by `snapshotKeyGroup` (by this or another parallelism). */
@@ -34,8 +34,18 @@ export interface KeyedStateBackend {
   dispose(): void;
 }
 
-/** The state of one key group: per state name, its `[key, value]` entries. */
-export type KeyGroupSnapshot = ReadonlyArray<readonly [stateName: string, entries: ReadonlyArray<readonly [Key, unknown]>]>;
+/**
+ * The state of one key group: per state, its name and its entries as two parallel arrays (keys
+ * and values): two arrays per state rather than one small array per entry, which is what makes
+ * copying and encoding a million keys cheap.
+ */
+export type KeyGroupSnapshot = ReadonlyArray<StateEntries>;
+
+export interface StateEntries {
+  readonly name: string;
+  readonly keys: readonly Key[];
+  readonly values: readonly unknown[];
+}
 
 /** What a backend needs to build one subtask's keyed state. */
 export interface KeyedStateBackendParameters {

@@ -22,6 +22,7 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
   readonly discarded: string[] = [];
   readonly #entries = new Map<string, Entry>();
   readonly #inlineThreshold: number;
+  #savepoints = 0;
 
   constructor(options: { readonly jobName?: string; readonly inlineThreshold?: number } = {}) {
     this.description = `memory:${options.jobName ?? 'job'}`;
@@ -35,10 +36,12 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
   }
 
   async createSavepointLocation(checkpointId: number, targetDir: string): Promise<CheckpointLocation> {
-    return this.#create({ checkpointId, kind: 'savepoint', pointer: `memory:${targetDir}/savepoint-${checkpointId}` });
+    const pointer = `memory:${targetDir}/savepoint-${checkpointId}-${++this.#savepoints}`;
+    return this.#create({ checkpointId, kind: 'savepoint', pointer });
   }
 
   async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StreamStateHandle> {
+    if (!SAFE_NAME.test(name) || name === '_metadata') throw new Error(`state name '${name}' is not a single safe path segment`);
     const checksum = checksumOf(bytes);
     if (bytes.length < this.#inlineThreshold) return { path: '', size: bytes.length, checksum, inline: bytes.slice() };
     this.#entry(location).files.set(name, bytes.slice());
@@ -47,6 +50,9 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
 
   async finalize(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<void> {
     const entry = this.#entry(location);
+    if (metadata.checkpointId !== location.checkpointId) {
+      throw new Error(`metadata of checkpoint ${metadata.checkpointId} cannot finalize ${location.pointer}`);
+    }
     await this.beforeFinalize(location, metadata);
     entry.metadata = structuredClone(metadata);
   }
@@ -73,8 +79,11 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
   async readState(location: CheckpointLocation, handle: StreamStateHandle): Promise<Uint8Array> {
     const bytes = handle.inline ?? this.#entries.get(location.pointer)?.files.get(handle.path);
     if (bytes === undefined) throw new CorruptStateError(`missing state '${handle.path}' at ${location.pointer}`, location.pointer);
-    if (bytes.length !== handle.size || checksumOf(bytes) !== handle.checksum) {
-      throw new CorruptStateError(`state '${handle.path}' at ${location.pointer} fails its size or checksum`, location.pointer);
+    if (bytes.length !== handle.size) {
+      throw new CorruptStateError(`state '${handle.path}' at ${location.pointer} has ${bytes.length} bytes, expected ${handle.size}`, location.pointer);
+    }
+    if (checksumOf(bytes) !== handle.checksum) {
+      throw new CorruptStateError(`state '${handle.path}' at ${location.pointer} fails its checksum`, location.pointer);
     }
     return bytes.slice();
   }
@@ -94,6 +103,20 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
   /** Whether checkpoint or savepoint `checkpointId` has durable metadata. */
   isFinalized(checkpointId: number): boolean {
     return [...this.#entries.values()].some((entry) => entry.location.checkpointId === checkpointId && entry.metadata !== undefined);
+  }
+
+  /** Damages stored bytes, as a disk could: cut the last byte off, or flip one bit. */
+  damage(location: CheckpointLocation, handle: StreamStateHandle, how: 'truncate' | 'flip'): void {
+    const files = this.#entry(location).files;
+    const bytes = files.get(handle.path);
+    if (bytes === undefined) throw new Error(`no state '${handle.path}' at ${location.pointer}`);
+    if (how === 'truncate') files.set(handle.path, bytes.subarray(0, bytes.length - 1));
+    else bytes[0] ^= 0x01;
+  }
+
+  /** Forgets a checkpoint's metadata, as a crash before `finalize` would have left it. */
+  removeMetadata(location: CheckpointLocation): void {
+    this.#entry(location).metadata = undefined;
   }
 
   /** Pointers of everything stored, sorted. */
@@ -119,6 +142,9 @@ interface Entry {
   readonly files: Map<string, Uint8Array>;
   metadata: CheckpointMetadata | undefined;
 }
+
+/** One path segment: no separators, no leading dot, no control characters. */
+const SAFE_NAME = /^[^./\\\u0000-\u001f][^/\\\u0000-\u001f]*$/;
 
 function checksumOf(bytes: Uint8Array): string {
   return crc32(bytes).toString(16).padStart(8, '0');

@@ -2,6 +2,7 @@ import type { SinkWriter } from '../../connector/sink.ts';
 import { operatorFailure } from '../errors.ts';
 import type { ControlEvent } from '../events.ts';
 import type { Output } from '../output/output.ts';
+import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 import { AbstractStreamOperator, type OperatorContext } from './stream-operator.ts';
 
 /** Nothing follows a sink: events and flushes stop here. */
@@ -46,5 +47,31 @@ export class SinkOperator<T> extends AbstractStreamOperator<T, never> {
 
   override async close(): Promise<void> {
     await this.writer.close?.();
+  }
+
+  snapshotState(checkpointId: number): OperatorLists | undefined {
+    const w = this.writer;
+    if (w.snapshotState === undefined) return undefined;
+    try {
+      return { writer: w.snapshotState(checkpointId) };
+    } catch (e) {
+      throw operatorFailure(this.ctx, e, 'snapshotState');
+    }
+  }
+
+  completeSnapshot(checkpointId: number): Promise<void> | undefined {
+    return this.writer.completeSnapshot?.(checkpointId);
+  }
+
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    try {
+      await this.writer.notifyCheckpointComplete?.(checkpointId);
+    } catch (e) {
+      throw operatorFailure(this.ctx, e, 'notifyCheckpointComplete');
+    }
+  }
+
+  async notifyCheckpointAborted(checkpointId: number): Promise<void> {
+    await this.writer.notifyCheckpointAborted?.(checkpointId);
   }
 }

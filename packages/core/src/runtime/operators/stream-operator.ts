@@ -3,6 +3,8 @@ import type { KeyedStateBackend } from '../../state/state-backend.ts';
 import type { OperatorIdentity } from '../errors.ts';
 import type { ControlEvent } from '../events.ts';
 import type { Output } from '../output/output.ts';
+import type { CheckpointParticipant } from '../checkpointing/checkpointed.ts';
+import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 
 /** What an operator subtask knows about where it runs. */
 export interface OperatorContext extends OperatorIdentity {
@@ -11,13 +13,17 @@ export interface OperatorContext extends OperatorIdentity {
   /** The keyed state of this subtask; `null` unless the operator consumes a keyed stream. */
   readonly keyedBackend: KeyedStateBackend | null;
   readonly logger: Logger;
+  /** This subtask's share of the operator's list state from the restored checkpoint. */
+  readonly restoredLists: OperatorLists | undefined;
+  /** Whether the job checkpoints. */
+  readonly checkpointing: boolean;
 }
 
 /**
  * One operator subtask in a chain. An operator is itself the `Output` of the operator before it:
  * `collect` processes a record, so a chain is plain method calls with no queue between links.
  */
-export interface StreamOperator<IN> extends Output<IN> {
+export interface StreamOperator<IN> extends Output<IN>, Omit<CheckpointParticipant, 'uid'> {
   readonly ctx: OperatorContext;
   open(): void | Promise<void>;
   /** End of input: emit whatever is still held, before end-of-stream goes downstream. */

@@ -114,8 +114,11 @@ export class KeyGroupOutput<T> implements Output<T> {
     readonly batchSize: number,
     readonly keySelector: (value: T) => Key,
     readonly maxParallelism: number,
-    /** The keyed operator this edge feeds: named when the key selector throws. */
-    readonly consumer: OperatorIdentity,
+    /**
+     * The operator whose output this keys, in this subtask: named when the key selector throws (it
+     * runs here, before the record is routed, so no downstream subtask is involved yet).
+     */
+    readonly producer: OperatorIdentity,
   ) {
     this.#table = keyGroupToOperatorTable(maxParallelism, writers.length);
     this.#records = writers.map(() => []);
@@ -130,7 +133,7 @@ export class KeyGroupOutput<T> implements Output<T> {
       key = this.keySelector(record);
       kg = assignToKeyGroup(key, this.maxParallelism);
     } catch (e) {
-      throw operatorFailure(this.consumer, e, 'keyBy');
+      throw operatorFailure(this.producer, e, 'keyBy');
     }
     const i = this.#table[kg];
     this.#keys[i].push(key);

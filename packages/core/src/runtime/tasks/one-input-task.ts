@@ -2,24 +2,16 @@ import type { KeyedStateBackend } from '../../state/state-backend.ts';
 import type { ChannelWriter, InputGate } from '../channel/channel.ts';
 import { BARRIER, BATCH, END_OF_STREAM, WATERMARK, Watermark, type Batch, type CheckpointBarrier } from '../events.ts';
 import type { OperatorChain } from '../operator-chain.ts';
+import type { BarrierHandler, CheckpointableTask } from '../barrier/barrier-handler.ts';
 import { StreamTask, type TaskInfo } from './stream-task.ts';
-
-/**
- * Decides what a barrier on a channel means for the task (align, snapshot, forward). Set by the
- * checkpointing layer; `null` when the job does not checkpoint.
- */
-export interface BarrierHandler {
-  onBarrier(barrier: CheckpointBarrier, channel: number): void | Promise<void>;
-  /** A channel ended: alignment must no longer wait for it. */
-  onEndOfStream(channel: number): void | Promise<void>;
-}
 
 /**
  * A task fed by an input gate: takes batches, barriers, watermarks and end-of-stream in channel
  * order. For a keyed head operator it sets the current key of each record (carried in the batch
  * from upstream) on the keyed state backend before handing the record on.
  */
-export class OneInputTask extends StreamTask {
+export class OneInputTask extends StreamTask implements CheckpointableTask {
+  /** Set by the checkpointing layer (aligned or not); `null` when the job does not checkpoint. */
   barrierHandler: BarrierHandler | null = null;
   readonly #watermarks: number[];
   #watermark = -Infinity;
@@ -101,6 +93,14 @@ export class OneInputTask extends StreamTask {
       this.#watermark = min;
       this.chain.head.emitEvent(new Watermark(min));
     }
+  }
+
+  triggerCheckpointOnBarrier(barrier: CheckpointBarrier, alignmentMs: number): void {
+    this.performCheckpoint(barrier, alignmentMs);
+  }
+
+  abortCheckpointOnBarrier(checkpointId: number, reason: 'subsumed-by-newer-barrier'): void {
+    this.checkpointing?.decline(checkpointId, reason);
   }
 
   protected override onCancel(): void {

@@ -2,6 +2,7 @@ import type { SourceOutput, SourceReader } from '../../connector/source.ts';
 import { operatorFailure, type OperatorIdentity } from '../errors.ts';
 import type { ChannelWriter } from '../channel/channel.ts';
 import type { OperatorChain } from '../operator-chain.ts';
+import type { CheckpointBarrier } from '../events.ts';
 import { StreamTask, type TaskInfo } from './stream-task.ts';
 
 /**
@@ -18,6 +19,28 @@ export class SourceTask<T> extends StreamTask {
     readonly source: OperatorIdentity,
   ) {
     super(info, chain, writers);
+  }
+
+  /**
+   * With checkpointing, an ended reader does not end the task at once: it keeps taking part in
+   * checkpoints until the JobManager calls `endInput()` after a checkpoint that every source took
+   * after it ended (a final checkpoint), so that sinks commit everything before the job finishes.
+   */
+  awaitFinalCheckpoint = false;
+  /** Called once when the reader has ended (with `awaitFinalCheckpoint`). */
+  onReaderEnded: (() => void) | null = null;
+  #endInput = false;
+
+  /** Snapshot the reader's position between two polls and emit barrier n. */
+  triggerCheckpoint(barrier: CheckpointBarrier): void {
+    this.mailbox.put(() => this.performCheckpoint(barrier, 0));
+  }
+
+  /** Lets a task whose reader has ended finish (after the final checkpoint). */
+  endInput(): void {
+    this.mailbox.put(() => {
+      this.#endInput = true;
+    });
   }
 
   protected override async beforeInput(): Promise<void> {
@@ -38,7 +61,10 @@ export class SourceTask<T> extends StreamTask {
       } catch (e) {
         throw operatorFailure(this.source, e, 'pollNext');
       }
-      if (status === 'end') return;
+      if (status === 'end') {
+        await this.#waitForFinalCheckpoint();
+        return;
+      }
       if (status === 'nothing-available') {
         this.chain.head.flush();
         await this.runMail();
@@ -47,6 +73,16 @@ export class SourceTask<T> extends StreamTask {
         continue;
       }
       if (this.mustPause()) await this.pause();
+    }
+  }
+
+  async #waitForFinalCheckpoint(): Promise<void> {
+    if (!this.awaitFinalCheckpoint) return;
+    this.chain.head.flush();
+    this.onReaderEnded?.();
+    while (!this.#endInput) {
+      await this.mailbox.whenMail();
+      await this.runMail();
     }
   }
 

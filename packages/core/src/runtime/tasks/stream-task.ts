@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ChannelWriter } from '../channel/channel.ts';
+import type { TaskCheckpointing } from '../checkpointing/task-checkpointing.ts';
 import { CancelledError } from '../errors.ts';
-import { END_OF_STREAM_EVENT } from '../events.ts';
+import { END_OF_STREAM_EVENT, type CheckpointBarrier } from '../events.ts';
 import type { OperatorChain } from '../operator-chain.ts';
 import { Mailbox } from './mailbox.ts';
 
@@ -28,6 +29,8 @@ export interface TaskInfo {
  */
 export abstract class StreamTask {
   readonly mailbox = new Mailbox();
+  /** Set when the job checkpoints. */
+  checkpointing: TaskCheckpointing | null = null;
   #cancelled = false;
   #sliceStart = 0;
 
@@ -62,6 +65,25 @@ export abstract class StreamTask {
     this.#cancelled = true;
     this.mailbox.wake();
     this.onCancel();
+  }
+
+  /** Checkpoint `checkpointId` is complete: tell every participant (sinks commit), on this task's loop. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.mailbox.put(() => this.checkpointing?.notifyComplete(checkpointId));
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.mailbox.put(() => this.checkpointing?.notifyAborted(checkpointId));
+  }
+
+  /** Snapshot at `barrier`, then send the barrier after every record emitted so far. */
+  protected performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
+    const head = this.chain.head;
+    if (this.checkpointing === null) {
+      head.emitEvent(barrier);
+      return;
+    }
+    this.checkpointing.perform(barrier, alignmentMs, () => head.emitEvent(barrier));
   }
 
   protected abstract processInput(): Promise<void>;

@@ -13,6 +13,7 @@ import type {
   KeyedStateBackendParameters,
   KeyGroupSnapshot,
   StateBackend,
+  StateEntries,
 } from '../state-backend.ts';
 import { StateTable } from './state-table.ts';
 import { HeapListState, HeapMapState, HeapReducingState, HeapValueState, type CurrentKey } from './heap-states.ts';
@@ -86,21 +87,26 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   snapshotKeyGroup(keyGroup: number): KeyGroupSnapshot {
-    const out: [string, [Key, unknown][]][] = [];
-    for (const [name, s] of this.#states) {
+    const out: StateEntries[] = [];
+    for (const s of this.#states.values()) {
       const entries = s.table.snapshotKeyGroup(keyGroup);
-      if (entries.length > 0) out.push([name, entries]);
+      if (entries.keys.length > 0) out.push(entries);
+    }
+    // Restored entries whose state no function has asked for yet are kept, not dropped.
+    for (const t of this.#restored.values()) {
+      const entries = t.snapshotKeyGroup(keyGroup);
+      if (entries.keys.length > 0) out.push(entries);
     }
     return out;
   }
 
   restoreKeyGroup(keyGroup: number, snapshot: KeyGroupSnapshot): void {
-    for (const [name, entries] of snapshot) {
-      const s = this.#states.get(name);
+    for (const entries of snapshot) {
+      const s = this.#states.get(entries.name);
       if (s === undefined) {
         // Restored before the function asked for its state: keep the entries in a table that the
         // first getXState(name) call adopts.
-        this.#pending(name).restoreKeyGroup(keyGroup, entries);
+        this.#pending(entries.name).restoreKeyGroup(keyGroup, entries);
       } else {
         s.table.restoreKeyGroup(keyGroup, entries);
       }

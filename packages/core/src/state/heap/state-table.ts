@@ -1,5 +1,6 @@
 import type { Key } from '../key.ts';
 import type { KeyGroupRange } from '../key-group-range.ts';
+import type { StateEntries } from '../state-backend.ts';
 
 /**
  * The values of one state, one `Map<key, value>` per key group of the subtask's range (Flink's
@@ -32,19 +33,25 @@ export class StateTable<V> {
     return n;
   }
 
-  snapshotKeyGroup(keyGroup: number): [Key, unknown][] {
+  /** Copies one key group's entries into parallel arrays (cheap: no array per entry). */
+  snapshotKeyGroup(keyGroup: number): StateEntries {
     const map = this.maps[keyGroup - this.range.start];
-    const out: [Key, unknown][] = new Array(map.size);
+    const keys: Key[] = new Array(map.size);
+    const values: unknown[] = new Array(map.size);
     let i = 0;
     const copy = this.copyValue;
-    for (const [k, v] of map) out[i++] = [k, copy(v)];
-    return out;
+    for (const [k, v] of map) {
+      keys[i] = k;
+      values[i++] = copy(v);
+    }
+    return { name: this.name, keys, values };
   }
 
-  restoreKeyGroup(keyGroup: number, entries: ReadonlyArray<readonly [Key, unknown]>): void {
+  restoreKeyGroup(keyGroup: number, entries: StateEntries): void {
     const map = this.maps[keyGroup - this.range.start];
     const load = this.loadValue;
-    for (const [k, v] of entries) map.set(k, load(v));
+    const { keys, values } = entries;
+    for (let i = 0; i < keys.length; i++) map.set(keys[i], load(values[i]));
   }
 }
 

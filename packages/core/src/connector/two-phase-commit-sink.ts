@@ -1,0 +1,108 @@
+import type { SinkWriter, SinkWriterContext } from './sink.ts';
+
+/** One writer's state in a checkpoint: transactions pre-committed for checkpoints, and the one open. */
+export interface TwoPhaseCommitState<Txn> {
+  /** The checkpoint this state was taken for. */
+  readonly checkpointId: number;
+  /** `[checkpointId, transaction]`, ascending: staged, durable, waiting for their checkpoint to complete. */
+  readonly pending: readonly (readonly [number, Txn])[];
+  /** The transaction records after the barrier went to; never committed from a restore. */
+  readonly current: Txn;
+}
+
+/**
+ * Base of exactly-once sinks (Flink's TwoPhaseCommitSinkFunction). Records go into the current
+ * transaction; at barrier n it is pre-committed (made durable, still invisible) and a new one
+ * begins; when checkpoint n completes, every transaction up to n is committed. On restore, the
+ * pending transactions of the restored checkpoint are committed (that checkpoint is complete) and
+ * its open one is aborted, then `abortLingering` removes whatever later, never-checkpointed
+ * transactions left behind.
+ *
+ * Requirements on subclasses: `commit` is idempotent (a commit may be repeated after a crash) and
+ * transactions are plain data (they are stored in checkpoints).
+ */
+export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> {
+  #current!: Txn;
+  readonly #pending: [number, Txn][] = [];
+  readonly #preCommits = new Map<number, Promise<void>>();
+
+  constructor(readonly context: SinkWriterContext) {}
+
+  /** Starts a transaction: records written until the next barrier belong to it. */
+  protected abstract beginTransaction(): Txn;
+  /** Adds a record to a transaction (buffer it; no I/O per record). */
+  protected abstract invoke(txn: Txn, value: T): void;
+  /** Makes the transaction's data durable without making it visible. */
+  protected abstract preCommit(txn: Txn): Promise<void>;
+  /** Makes a pre-committed transaction visible. Must be idempotent. */
+  protected abstract commit(txn: Txn): Promise<void>;
+  /** Discards a transaction's staged data. Must be idempotent. */
+  protected abstract abort(txn: Txn): Promise<void>;
+  /**
+   * Removes data staged by transactions that no restored state names: those begun at or after
+   * checkpoint `restoredCheckpointId` (or at any time, when nothing was restored) by this subtask,
+   * or by subtasks that no longer exist (index ≥ parallelism). Name transactions so that this can
+   * be told from their names: another subtask may be committing a restored transaction of an old
+   * subtask with your index at the same moment.
+   */
+  protected abstract abortLingering(restoredCheckpointId: number | undefined): Promise<void>;
+
+  /** The checkpoint the writer's state was restored from (transactions begun after it are lingering). */
+  protected restoredCheckpointId: number | undefined;
+  /** The latest checkpoint this writer snapshotted (or restored): a transaction begins after it. */
+  protected lastCheckpointId = 0;
+
+  async open(): Promise<void> {
+    const restored = (this.context.restoredState ?? []) as TwoPhaseCommitState<Txn>[];
+    for (const state of restored) {
+      this.restoredCheckpointId = Math.max(this.restoredCheckpointId ?? 0, state.checkpointId);
+      for (const [, txn] of state.pending) await this.commit(txn);
+      await this.abort(state.current);
+    }
+    this.lastCheckpointId = this.restoredCheckpointId ?? 0;
+    await this.abortLingering(this.restoredCheckpointId);
+    this.#current = this.beginTransaction();
+  }
+
+  write(value: T): void {
+    this.invoke(this.#current, value);
+  }
+
+  snapshotState(checkpointId: number): unknown[] {
+    const txn = this.#current;
+    this.#pending.push([checkpointId, txn]);
+    this.#preCommits.set(checkpointId, this.preCommit(txn));
+    this.lastCheckpointId = checkpointId;
+    this.#current = this.beginTransaction();
+    const state: TwoPhaseCommitState<Txn> = { checkpointId, pending: this.#pending.slice(), current: this.#current };
+    return [state];
+  }
+
+  async completeSnapshot(checkpointId: number): Promise<void> {
+    await this.#preCommits.get(checkpointId);
+  }
+
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    // Transactions of aborted checkpoints before n are covered by n too: commit them with it.
+    while (this.#pending.length > 0 && this.#pending[0][0] <= checkpointId) {
+      const [id, txn] = this.#pending[0];
+      await this.#preCommits.get(id);
+      await this.commit(txn);
+      this.#pending.shift();
+      this.#preCommits.delete(id);
+    }
+  }
+
+  /**
+   * End of input. With checkpointing, a final checkpoint has completed before the input ends, so
+   * this commits only what operators emitted while finishing; without it, everything is committed now.
+   */
+  async flush(endOfInput: boolean): Promise<void> {
+    if (!endOfInput) return;
+    const txn = this.#current;
+    await this.preCommit(txn);
+    for (const [, pending] of this.#pending.splice(0)) await this.commit(pending);
+    await this.commit(txn);
+    this.#current = this.beginTransaction();
+  }
+}

@@ -1,0 +1,57 @@
+import type { CheckpointFailureReason } from '../checkpoint/failure-reason.ts';
+import type { CheckpointLocation } from '../checkpoint/storage/checkpoint-storage.ts';
+import type { CheckpointTaskGateway } from '../checkpoint/task-gateway.ts';
+import { CheckpointBarrier } from '../runtime/events.ts';
+import { SourceTask } from '../runtime/tasks/source-task.ts';
+import type { ExecutionAttempt } from './execution-attempt.ts';
+
+/**
+ * The coordinator's way into the tasks of one execution attempt: triggers go to the source tasks'
+ * mailboxes, notices to every task's mailbox, so each runs on its task's own loop.
+ *
+ * It also decides when a job with bounded sources may finish: once every source reader has ended,
+ * the next checkpoint that completes covers all input (a final checkpoint), and only then are the
+ * source tasks told to end their input, so that exactly-once sinks commit everything before the
+ * job finishes and nothing is committed that a restore would replay.
+ */
+export class AttemptGateway implements CheckpointTaskGateway {
+  readonly #sources: SourceTask<unknown>[];
+  #ended = 0;
+  /** The first checkpoint id that counts as final; set when the last reader ends. */
+  #finalFrom = Infinity;
+
+  constructor(
+    readonly attempt: ExecutionAttempt,
+    /** The id the next triggered checkpoint will get. */
+    readonly nextCheckpointId: () => number,
+    /** Asks for a checkpoint now (the final one); refusals are fine, the periodic trigger follows. */
+    readonly requestCheckpoint: () => void,
+  ) {
+    this.#sources = attempt.tasks.map((t) => t.task).filter((t): t is SourceTask<unknown> => t instanceof SourceTask);
+    for (const s of this.#sources) {
+      s.onReaderEnded = () => this.#onReaderEnded();
+    }
+  }
+
+  triggerSources(checkpointId: number, triggeredAt: number, kind: 'checkpoint' | 'savepoint', location: CheckpointLocation): void {
+    const barrier = new CheckpointBarrier(checkpointId, triggeredAt, kind, location);
+    for (const s of this.#sources) s.triggerCheckpoint(barrier);
+  }
+
+  notifyComplete(checkpointId: number): void {
+    for (const { task } of this.attempt.tasks) task.notifyCheckpointComplete(checkpointId);
+    if (checkpointId >= this.#finalFrom) {
+      for (const s of this.#sources) s.endInput();
+    }
+  }
+
+  notifyAborted(checkpointId: number, _reason: CheckpointFailureReason): void {
+    for (const { task } of this.attempt.tasks) task.notifyCheckpointAborted(checkpointId);
+  }
+
+  #onReaderEnded(): void {
+    if (++this.#ended < this.#sources.length) return;
+    this.#finalFrom = this.nextCheckpointId();
+    this.requestCheckpoint();
+  }
+}

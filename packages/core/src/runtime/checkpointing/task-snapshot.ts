@@ -1,0 +1,96 @@
+import type { CheckpointLocation, CheckpointStorage } from '../../checkpoint/storage/checkpoint-storage.ts';
+import type { OperatorSubtaskState } from '../../checkpoint/types.ts';
+import type { KeyGroupRange } from '../../state/key-group-range.ts';
+import type { KeyedStateBackend, KeyGroupSnapshot } from '../../state/state-backend.ts';
+import {
+  concatKeyGroups,
+  encodeKeyGroup,
+  encodeOperatorLists,
+  type OperatorLists,
+} from '../../state/snapshot/snapshot-codec.ts';
+import { yieldToEventLoop } from '../tasks/stream-task.ts';
+import type { CheckpointParticipant } from './checkpointed.ts';
+
+/**
+ * A subtask's state at a barrier, copied synchronously (the cheap half: references and arrays,
+ * no encoding), so that records keep flowing while {@link writeTaskSnapshot} encodes and writes it.
+ */
+export interface TaskSnapshot {
+  readonly keyed: { readonly uid: string; readonly range: KeyGroupRange; readonly groups: KeyGroupSnapshot[] } | null;
+  readonly lists: readonly { readonly uid: string; readonly lists: OperatorLists }[];
+  /** Participants' asynchronous parts, started at the barrier; awaited before the acknowledgement. */
+  readonly pending: readonly Promise<void>[];
+}
+
+/** The synchronous part: one copy per key group, and every participant's operator lists. */
+export function takeTaskSnapshot(
+  checkpointId: number,
+  keyed: { uid: string; backend: KeyedStateBackend } | null,
+  participants: readonly CheckpointParticipant[],
+): TaskSnapshot {
+  let keyedPart: TaskSnapshot['keyed'] = null;
+  if (keyed !== null) {
+    const range = keyed.backend.keyGroupRange;
+    const groups: KeyGroupSnapshot[] = new Array(range.size);
+    for (let kg = range.start; kg <= range.end; kg++) groups[kg - range.start] = keyed.backend.snapshotKeyGroup(kg);
+    keyedPart = { uid: keyed.uid, range, groups };
+  }
+  const lists: { uid: string; lists: OperatorLists }[] = [];
+  const pending: Promise<void>[] = [];
+  for (const p of participants) {
+    const l = p.snapshotState?.(checkpointId);
+    if (l !== undefined) lists.push({ uid: p.uid, lists: l });
+    const done = p.completeSnapshot?.(checkpointId);
+    if (done !== undefined) pending.push(done);
+  }
+  return { keyed: keyedPart, lists, pending };
+}
+
+/** How long encoding runs before it lets the task loop have the event loop again. */
+const ENCODE_SLICE_MS = 4;
+
+/**
+ * The asynchronous part: encodes a snapshot (key group by key group, yielding to the task loop
+ * between slices) and writes one blob per operator. Resolves with the handles per operator uid.
+ */
+export async function writeTaskSnapshot(
+  snapshot: TaskSnapshot,
+  subtaskIndex: number,
+  location: CheckpointLocation,
+  storage: CheckpointStorage,
+): Promise<{ states: Record<string, OperatorSubtaskState>; stateSize: number }> {
+  const states: Record<string, { keyed?: OperatorSubtaskState['keyed']; operator?: OperatorSubtaskState['operator'] }> = {};
+  let stateSize = 0;
+  await Promise.all(snapshot.pending);
+  if (snapshot.keyed !== null) {
+    const { uid, range, groups } = snapshot.keyed;
+    const parts: Uint8Array[] = new Array(groups.length);
+    let slice = performance.now();
+    for (let i = 0; i < groups.length; i++) {
+      parts[i] = encodeKeyGroup(groups[i]);
+      if (performance.now() - slice > ENCODE_SLICE_MS) {
+        await yieldToEventLoop();
+        slice = performance.now();
+      }
+    }
+    const { bytes, offsets } = concatKeyGroups(parts);
+    const handle = await storage.writeState(location, stateFileName(uid, subtaskIndex, 'keyed'), bytes);
+    stateSize += handle.size;
+    states[uid] = { keyed: { range: { start: range.start, end: range.end }, offsets, handle } };
+  }
+  for (const { uid, lists } of snapshot.lists) {
+    const bytes = encodeOperatorLists(lists);
+    const handle = await storage.writeState(location, stateFileName(uid, subtaskIndex, 'op'), bytes);
+    stateSize += handle.size;
+    const counts: Record<string, number> = {};
+    for (const [name, list] of Object.entries(lists)) counts[name] = list.length;
+    states[uid] = { ...states[uid], operator: { lists: counts, handle } };
+  }
+  return { states, stateSize };
+}
+
+/** A file name for a state handle: the uid made safe for any storage, plus the subtask. */
+export function stateFileName(uid: string, subtaskIndex: number, part: 'keyed' | 'op'): string {
+  const safe = uid.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.-]/, '_').slice(0, 120);
+  return `${safe}-${subtaskIndex}-${part}`;
+}

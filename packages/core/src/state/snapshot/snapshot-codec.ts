@@ -1,0 +1,62 @@
+import { Packr } from 'msgpackr';
+import type { KeyGroupRange } from '../key-group-range.ts';
+import type { KeyGroupSnapshot } from '../state-backend.ts';
+
+/**
+ * The byte format of state snapshots: msgpackr with records (object shapes written once per
+ * blob, not per object), which keeps keys of every allowed type (string, number, bigint, boolean)
+ * and values with Maps, Dates and typed arrays as they were.
+ */
+const packr = new Packr({ useRecords: true, moreTypes: true });
+
+/** The named lists of a subtask's operator state (source splits, sink transactions, ...). */
+export type OperatorLists = Readonly<Record<string, readonly unknown[]>>;
+
+/**
+ * Keyed state of a subtask as one blob: the key groups of `range` encoded one after the other;
+ * `offsets[i]` is where key group `range.start + i` starts, so that a restore at another
+ * parallelism decodes only the key groups it owns.
+ */
+export interface EncodedKeyGroups {
+  readonly bytes: Uint8Array;
+  readonly offsets: number[];
+}
+
+export function encodeKeyGroup(snapshot: KeyGroupSnapshot): Uint8Array {
+  return packr.pack(snapshot);
+}
+
+/** Concatenates encoded key groups, in range order, recording where each starts. */
+export function concatKeyGroups(parts: readonly Uint8Array[]): EncodedKeyGroups {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const bytes = new Uint8Array(size);
+  const offsets = new Array<number>(parts.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    offsets[i] = at;
+    bytes.set(p, at);
+    at += p.length;
+  });
+  return { bytes, offsets };
+}
+
+/** Decodes key group `keyGroup` of a blob that covers `range`. */
+export function decodeKeyGroup(
+  bytes: Uint8Array,
+  offsets: readonly number[],
+  range: KeyGroupRange,
+  keyGroup: number,
+): KeyGroupSnapshot {
+  const i = keyGroup - range.start;
+  const end = i + 1 < offsets.length ? offsets[i + 1] : bytes.length;
+  return packr.unpack(bytes.subarray(offsets[i], end)) as KeyGroupSnapshot;
+}
+
+export function encodeOperatorLists(lists: OperatorLists): Uint8Array {
+  return packr.pack(lists);
+}
+
+export function decodeOperatorLists(bytes: Uint8Array): OperatorLists {
+  return packr.unpack(bytes) as OperatorLists;
+}

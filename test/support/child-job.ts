@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const TSX = fileURLToPath(import.meta.resolve('tsx'));
+
+/** A job running in a child process that a test can kill with SIGKILL. */
+export interface ChildJob {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code, or the signal name when killed. */
+  readonly exited: Promise<number | string>;
+  /** Everything the child wrote to stderr so far (its logs). */
+  stderr(): string;
+  /** Resolves when a stderr line matches, or never. */
+  waitFor(pattern: RegExp): Promise<void>;
+  kill(): void;
+}
+
+/** Starts `file` (TypeScript, run through tsx) with `env` added to the environment. */
+export function startChildJob(file: string, env: Record<string, string>): ChildJob {
+  const child = spawn(process.execPath, ['--import', TSX, file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const watchers: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    err += chunk;
+    for (const w of watchers.splice(0)) {
+      if (w.pattern.test(chunk)) w.resolve();
+      else watchers.push(w);
+    }
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(signal ?? code ?? -1));
+  });
+  return {
+    child,
+    exited,
+    stderr: () => err,
+    waitFor: (pattern) => new Promise<void>((resolve) => watchers.push({ pattern, resolve })),
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}
