@@ -31,6 +31,7 @@ export function report(title: string, rows: readonly Measurement[], baseline: Me
   for (const m of rows) {
     const ratio = m.recordsPerSecond / baseline.recordsPerSecond;
     const rate = (m.recordsPerSecond / 1e6).toFixed(2).padStart(7);
-    console.log(`  ${m.name.padEnd(34)} ${rate} M records/s   ratio ${ratio.toFixed(2)}   (${m.all.length} rounds of ${m.count.toLocaleString('en')})`);
+    const rounds = m.count > 0 ? `${m.all.length} rounds of ${m.count.toLocaleString('en')}` : `${m.all.length} rounds`;
+    console.log(`  ${m.name.padEnd(34)} ${rate} M records/s   ratio ${ratio.toFixed(2)}   (${rounds})`);
   }
 }

@@ -1,10 +1,14 @@
 /**
  * `npm run bench`: every experiment, each against a baseline measured in the same run.
- * `BENCH_RECORDS` sets the records per round (default 5M), `BENCH_ROUNDS` the rounds (default 5).
+ * `BENCH_RECORDS` sets the records per round of the micro bench (default 5M), `BENCH_ROUNDS` the
+ * rounds (default 5); `BENCH_ONLY=micro|checkpoint` runs one experiment.
  */
+import { runCheckpointOverhead } from './checkpoint-overhead.ts';
 import { runMicro } from './micro.ts';
 
 const count = Number(process.env.BENCH_RECORDS ?? 5_000_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-console.log(`weir bench: node ${process.version}, ${count.toLocaleString('en')} records per round, ${rounds} rounds, median shown`);
-await runMicro(count, rounds);
+const only = process.env.BENCH_ONLY;
+console.log(`weir bench: node ${process.version}, ${rounds} rounds per row, median shown`);
+if (only === undefined || only === 'micro') await runMicro(count, rounds);
+if (only === undefined || only === 'checkpoint') await runCheckpointOverhead(Math.min(rounds, 3));

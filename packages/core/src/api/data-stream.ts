@@ -1,3 +1,4 @@
+import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Sink } from '../connector/sink.ts';
 import type { OneInputTransformation, Partitioner, PartitionTransformation, Transformation } from '../graph/transformation.ts';
 import { FilterOperator, FlatMapOperator, MapOperator } from '../runtime/operators/simple-operators.ts';
@@ -6,7 +7,7 @@ import { KeyedProcessOperator, ReduceOperator } from '../runtime/operators/keyed
 import { SinkOperator } from '../runtime/operators/sink-operator.ts';
 import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
 import type { Key } from '../state/key.ts';
-import { requireInteger } from '../util/config-error.ts';
+import { ConfigError, requireInteger } from '../util/config-error.ts';
 import { copyPerSubtask } from './copy-per-subtask.ts';
 import type {
   FilterFunction,
@@ -131,9 +132,37 @@ export class DataStream<T> {
     return this;
   }
 
-  /** Runs the operator in its own task instead of chaining it to the one before. */
+  /** Runs the operator in its own task: chained neither to the operator before it nor to the one after. */
   disableChaining(): this {
     this.#operatorSetting('disableChaining').chainable = false;
+    return this;
+  }
+
+  /**
+   * What the operator that produced this stream does when its user function throws (Flink has no
+   * such setting; it resembles a Kafka Streams deserialization/processing exception handler).
+   * `'fail'` (the default) fails the task, and the job restarts from its latest checkpoint.
+   * `{ deadLetter, attempts }` calls the function again on the same record until it has been called
+   * `attempts` times (default 3), then sends the record, the error and the attempt count to
+   * `deadLetter` and goes on with the next record.
+   *
+   * Retries are immediate, with no backoff: a task must never sleep, so a failure that needs time
+   * to clear (a service that is down) is better served by `'fail'` and the restart strategy.
+   * What a failed attempt did stays done: records a flatMap or process function emitted before it
+   * threw are kept, and keyed state it updated stays updated.
+   *
+   * @example `stream.map(parse).onError({ deadLetter: redisDeadLetterQueue({ redis, key: 'parse:dead' }) })`
+   */
+  onError(policy: ErrorPolicy): this {
+    const t = this.#operatorSetting('onError');
+    if (t.type !== 'operator') throw new TypeError(`onError() applies to an operator with a user function; '${t.name}' is a ${t.type}`);
+    if (policy !== 'fail') {
+      if (typeof policy !== 'object' || policy === null || typeof policy.deadLetter?.send !== 'function') {
+        throw new ConfigError('onError', "onError() takes 'fail' or { deadLetter: DeadLetterQueue, attempts?: number }");
+      }
+      if (policy.attempts !== undefined) requireInteger('attempts', policy.attempts, 1);
+    }
+    t.onError = policy;
     return this;
   }
 

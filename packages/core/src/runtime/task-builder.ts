@@ -20,7 +20,7 @@ import {
   KeyGroupOutput,
   RebalanceOutput,
 } from './output/channel-outputs.ts';
-import type { Output } from './output/output.ts';
+import type { CountingOutput, Output } from './output/output.ts';
 import { OneInputTask } from './tasks/one-input-task.ts';
 import { SourceTask } from './tasks/source-task.ts';
 import type { StreamTask } from './tasks/stream-task.ts';
@@ -62,7 +62,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
   const { vertex, subtaskIndex } = subtask;
   const inChain = new Set(vertex.nodes);
   const writers: ChannelWriter[] = [];
-  const networkOutputs = new Map<JobEdge, Output<unknown>>();
+  const networkOutputs = new Map<JobEdge, CountingOutput<unknown>>();
   vertex.outputs.forEach((edge, i) => {
     const channelWriters = subtask.outputChannels[i].map((spec) => ctx.transport.writer(spec));
     writers.push(...channelWriters);
@@ -145,6 +145,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
     }
     result = { task, subtask, operators, sourceReader: null, keyedBackend };
   }
+  result.task.channelOutputs = [...networkOutputs.values()];
   if (ctx.checkpointing !== null) {
     for (const [uid, op] of operators) participants.push(operatorParticipant(uid, op));
     result.task.checkpointing = new TaskCheckpointing(
@@ -182,7 +183,7 @@ function identity(node: StreamNode, subtaskIndex: number): OperatorIdentity {
   return { operatorName: node.name, operatorUid: node.uid, subtaskIndex, parallelism: node.parallelism };
 }
 
-function channelOutput(edge: JobEdge, writers: ChannelWriter[], batchSize: number, subtaskIndex: number): Output<unknown> {
+function channelOutput(edge: JobEdge, writers: ChannelWriter[], batchSize: number, subtaskIndex: number): CountingOutput<unknown> {
   const p = edge.partitioner;
   switch (p.kind) {
     case 'forward':

@@ -43,8 +43,8 @@ export type KeyGroupSnapshot = ReadonlyArray<StateEntries>;
 
 export interface StateEntries {
   readonly name: string;
-  readonly keys: readonly Key[];
-  readonly values: readonly unknown[];
+  readonly keys: ArrayLike<Key>;
+  readonly values: ArrayLike<unknown>;
 }
 
 /** What a backend needs to build one subtask's keyed state. */

@@ -3,7 +3,7 @@ import { assignToKeyGroup, keyGroupToOperatorTable } from '../../state/key-group
 import type { ChannelWriter } from '../channel/channel.ts';
 import { operatorFailure, type OperatorIdentity } from '../errors.ts';
 import { Batch, type ControlEvent } from '../events.ts';
-import type { Output } from './output.ts';
+import type { CountingOutput, Output } from './output.ts';
 
 /**
  * Outputs that end a chain: they fill batches of `batchSize` records and offer them to channels,
@@ -12,7 +12,8 @@ import type { Output } from './output.ts';
  */
 
 /** Forward: subtask i sends everything to subtask i of the next task. */
-export class ForwardOutput<T> implements Output<T> {
+export class ForwardOutput<T> implements CountingOutput<T> {
+  recordsOut = 0;
   #records: T[] = [];
 
   constructor(
@@ -26,6 +27,7 @@ export class ForwardOutput<T> implements Output<T> {
 
   flush(): void {
     if (this.#records.length === 0) return;
+    this.recordsOut += this.#records.length;
     this.writer.offer(new Batch(this.#records, null, null));
     this.#records = [];
   }
@@ -37,7 +39,8 @@ export class ForwardOutput<T> implements Output<T> {
 }
 
 /** Round-robin over the downstream subtasks, record by record (Flink's rebalance). */
-export class RebalanceOutput<T> implements Output<T> {
+export class RebalanceOutput<T> implements CountingOutput<T> {
+  recordsOut = 0;
   readonly #pending: T[][];
   #next = 0;
 
@@ -66,13 +69,15 @@ export class RebalanceOutput<T> implements Output<T> {
   }
 
   #flushChannel(i: number): void {
+    this.recordsOut += this.#pending[i].length;
     this.writers[i].offer(new Batch(this.#pending[i], null, null));
     this.#pending[i] = [];
   }
 }
 
 /** Every record to every downstream subtask (records are shared by reference, not copied). */
-export class BroadcastOutput<T> implements Output<T> {
+export class BroadcastOutput<T> implements CountingOutput<T> {
+  recordsOut = 0;
   #records: T[] = [];
 
   constructor(
@@ -88,6 +93,7 @@ export class BroadcastOutput<T> implements Output<T> {
     if (this.#records.length === 0) return;
     const records = this.#records;
     this.#records = [];
+    this.recordsOut += records.length;
     for (let i = 0; i < this.writers.length; i++) {
       this.writers[i].offer(new Batch(i === 0 ? records : records.slice(), null, null));
     }
@@ -103,7 +109,8 @@ export class BroadcastOutput<T> implements Output<T> {
  * keyBy: each record goes to the subtask owning its key group. The key and key group travel with
  * the record so that the keyed task does not hash again.
  */
-export class KeyGroupOutput<T> implements Output<T> {
+export class KeyGroupOutput<T> implements CountingOutput<T> {
+  recordsOut = 0;
   readonly #records: T[][];
   readonly #keys: Key[][];
   readonly #groups: number[][];
@@ -151,6 +158,7 @@ export class KeyGroupOutput<T> implements Output<T> {
   }
 
   #flushChannel(i: number): void {
+    this.recordsOut += this.#records[i].length;
     this.writers[i].offer(new Batch(this.#records[i], this.#keys[i], this.#groups[i]));
     this.#records[i] = [];
     this.#keys[i] = [];

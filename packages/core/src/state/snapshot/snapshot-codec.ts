@@ -1,6 +1,8 @@
 import { Packr } from 'msgpackr';
 import type { KeyGroupRange } from '../key-group-range.ts';
 import type { KeyGroupSnapshot } from '../state-backend.ts';
+import type { Key } from '../key.ts';
+import { decodeColumn, encodeColumn, type EncodedColumn } from './columns.ts';
 
 /**
  * The byte format of state snapshots: msgpackr with records (object shapes written once per
@@ -22,8 +24,16 @@ export interface EncodedKeyGroups {
   readonly offsets: number[];
 }
 
+/** One state of a key group as stored: its name and its keys and values as columns. */
+interface StoredEntries {
+  readonly n: string;
+  readonly k: EncodedColumn;
+  readonly v: EncodedColumn;
+}
+
 export function encodeKeyGroup(snapshot: KeyGroupSnapshot): Uint8Array {
-  return packr.pack(snapshot);
+  const stored: StoredEntries[] = snapshot.map((e) => ({ n: e.name, k: encodeColumn(e.keys), v: encodeColumn(e.values) }));
+  return packr.pack(stored);
 }
 
 /** Concatenates encoded key groups, in range order, recording where each starts. */
@@ -50,7 +60,8 @@ export function decodeKeyGroup(
 ): KeyGroupSnapshot {
   const i = keyGroup - range.start;
   const end = i + 1 < offsets.length ? offsets[i + 1] : bytes.length;
-  return packr.unpack(bytes.subarray(offsets[i], end)) as KeyGroupSnapshot;
+  const stored = packr.unpack(bytes.subarray(offsets[i], end)) as StoredEntries[];
+  return stored.map((e) => ({ name: e.n, keys: decodeColumn(e.k) as ArrayLike<Key>, values: decodeColumn(e.v) }));
 }
 
 export function encodeOperatorLists(lists: OperatorLists): Uint8Array {

@@ -1,0 +1,69 @@
+/**
+ * Checkpoint overhead: the micro pipeline with keyed state of 1M keys, checkpointing every 1 s
+ * (filesystem storage in a temp dir) versus checkpointing off, in the same run. Throughput is
+ * steady state: records reaching the sink during a window that starts once every key has state,
+ * on an unbounded source (a bounded one would add its final checkpoint and start-up to the time).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StreamEnvironment, generatorSource, type Sink } from '@weir/core';
+import { pino } from 'pino';
+import { double, keep, sum, type Bid } from './pipeline.ts';
+import { report, type Measurement } from './measure.ts';
+
+const KEYS = 1_000_000;
+const generate = (i: number): Bid => ({ key: i % KEYS, value: i });
+
+interface Window {
+  readonly rate: number;
+  readonly checkpoints: number;
+}
+
+async function window(warmupMs: number, windowMs: number, checkpointDir: string | undefined): Promise<Window> {
+  const counter = { n: 0 };
+  const sink: Sink<Bid> = { createWriter: () => ({ write: () => void counter.n++ }) };
+  const env = StreamEnvironment.create({ logger: pino({ level: 'warn' }) });
+  if (checkpointDir !== undefined) env.enableCheckpointing(1000, { storage: checkpointDir, fresh: true });
+  env.fromSource(generatorSource({ generate })).map(double).filter(keep).keyBy((b) => b.key).reduce(sum).sinkTo(sink);
+  const client = env.executeAsync('bench-checkpoint');
+  await sleep(warmupMs);
+  const n0 = counter.n;
+  const c0 = client.checkpointStats().counts.completed;
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const rate = (counter.n - n0) / ((performance.now() - t0) / 1000);
+  const checkpoints = client.checkpointStats().counts.completed - c0;
+  client.cancel();
+  await client.result;
+  return { rate, checkpoints };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+export async function runCheckpointOverhead(rounds: number, windowMs = 8000): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-bench-ck-'));
+  try {
+    const off: number[] = [];
+    const on: number[] = [];
+    let checkpoints = 0;
+    // Alternate, so that both configurations see the same machine.
+    for (let r = 0; r < rounds; r++) {
+      off.push((await window(2000, windowMs, undefined)).rate);
+      const w = await window(2000, windowMs, dir);
+      on.push(w.rate);
+      checkpoints = w.checkpoints;
+    }
+    const row = (name: string, all: number[]): Measurement => ({ name, count: 0, recordsPerSecond: median(all), all, emitted: 0 });
+    report(`checkpoint overhead: micro pipeline, ${KEYS.toLocaleString('en')} keys of keyed state, ${windowMs / 1000} s windows`, [row('checkpointing off', off), row('checkpoint every 1 s', on)], row('checkpointing off', off));
+    console.log(`  (${checkpoints} checkpoints completed in the last checkpointed window)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

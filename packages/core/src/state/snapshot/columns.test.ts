@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { decodeColumn, encodeColumn } from './columns.ts';
+import { decodeKeyGroup, encodeKeyGroup } from './snapshot-codec.ts';
+import { KeyGroupRange } from '../key-group-range.ts';
+
+const roundTrip = (values: unknown[]): unknown[] => Array.from(decodeColumn(encodeColumn(values)));
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+describe('columnar snapshot encoding', () => {
+  it('stores 32-bit integers as one Int32Array', () => {
+    const values = [1, -2, 2 ** 31 - 1, -(2 ** 31), 0];
+    expect(encodeColumn(values).c).toBe('i32');
+    expect(roundTrip(values)).toEqual(values);
+  });
+
+  it('stores other numbers as one Float64Array, keeping NaN, -0 and large values', () => {
+    const values = [1, 2.5, NaN, -0, 1e300, -7, 2 ** 40];
+    const col = encodeColumn(values);
+    expect(col.c).toBe('f64');
+    const back = roundTrip(values);
+    expect(back).toEqual(values);
+    expect(Object.is(back[3], -0)).toBe(true);
+  });
+
+  it('splits same-shape objects into a column per field, strings and numbers alike', () => {
+    const values = [
+      { word: 'a', n: 1 },
+      { word: 'b', n: 2 },
+    ];
+    const col = encodeColumn(values);
+    expect(col.c).toBe('obj');
+    expect(roundTrip(values)).toEqual(values);
+  });
+
+  it.each([
+    ['an object with an extra field', [{ a: 1 }, { a: 2, b: 3 }]],
+    ['an object missing a field', [{ a: 1, b: 2 }, { a: 2, c: 3 }]],
+    ['a field set to undefined', [{ a: 1, b: undefined }, { a: 2, b: 3 }]],
+    ['nested objects', [{ a: { x: 1 } }, { a: { x: 2 } }]],
+    ['mixed types', [1, 'two', { three: 3 }, null]],
+    ['Maps and arrays', [new Map([[1, 2]]), [1, 2, 3]]],
+    ['bigints and booleans', [1n, true, false]],
+  ])('keeps %s exactly', (_name, values) => {
+    const back = roundTrip(values as unknown[]);
+    expect(back).toEqual(values);
+  });
+
+  it('leaves class instances to msgpack rather than splitting them', () => {
+    expect(encodeColumn([new Point(1, 2)]).c).toBe('raw');
+  });
+
+  it('round-trips a key group through the snapshot codec', () => {
+    const snapshot = [
+      { name: 'count', keys: ['a', 'b', 'c'], values: [1, 2, 3] },
+      { name: 'last', keys: [1, 2], values: [{ at: 5, who: 'x' }, { at: 6, who: 'y' }] },
+      { name: 'big', keys: [10n], values: [[1, 2]] },
+    ];
+    const bytes = encodeKeyGroup(snapshot);
+    const back = decodeKeyGroup(bytes, [0], new KeyGroupRange(7, 7), 7);
+    expect(back.map((e) => ({ name: e.name, keys: Array.from(e.keys), values: Array.from(e.values) }))).toEqual(snapshot);
+  });
+});
