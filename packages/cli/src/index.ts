@@ -1,1 +1,4 @@
-export { main, runJobFile, type JobDefinition, type RunOptions } from "./main.ts";
+/** @weir/cli: the `weir` command. `main(argv)` runs it and resolves with the exit code. */
+export { main } from './main.ts';
+export { CliError, UsageError } from './errors.ts';
+export type { JobDefinition } from './job/load-job-file.ts';

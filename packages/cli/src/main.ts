@@ -1,81 +1,60 @@
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
-import { StreamEnvironment, type JobExecutionResult } from '@weir/core';
+import { cancelCommand } from './commands/cancel.ts';
+import { checkpointsInspectCommand } from './commands/checkpoints-inspect.ts';
+import { checkpointsListCommand } from './commands/checkpoints-list.ts';
+import type { Command } from './commands/command.ts';
+import { runCommand } from './commands/run.ts';
+import { savepointCommand } from './commands/savepoint.ts';
+import { statusCommand } from './commands/status.ts';
+import { CliError, UsageError, firstLine } from './errors.ts';
 
-/** What a job file exports by default: a function that defines the job on the environment. */
-export type JobDefinition = (env: StreamEnvironment) => void | Promise<void>;
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  savepointCommand,
+  cancelCommand,
+  statusCommand,
+  checkpointsListCommand,
+  checkpointsInspectCommand,
+];
 
-const USAGE = `usage: weir run <job-file.ts> [--job-name NAME] [--parallelism N]`;
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  weir ${c.name.padEnd(width)}  ${c.summary}`);
+  return `usage: weir <command> [options]\n\n${lines.join('\n')}\n\n'weir <command> --help' shows a command's options.\nExit codes: 0 done (finished or cancelled), 1 the job or operation failed, 2 usage or configuration error.`;
+}
 
 /**
- * `weir run FILE`: loads a TypeScript or JavaScript job file (the loader is registered by the
- * bin script), lets its default export define the job, and runs it. Returns the exit code.
+ * The `weir` command: finds the command named by the first one or two arguments and runs it.
+ * Resolves with the process exit code (see `errors.ts`); every failure is one line on stderr.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, file, ...rest] = argv;
-  if (command !== 'run' || file === undefined) {
-    process.stderr.write(`${USAGE}\n`);
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stderr.write(`${overview()}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const two = argv.slice(0, 2).join(' ');
+  const command = COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === argv[0]);
+  if (command === undefined) {
+    const known = argv[0] === 'checkpoints' ? "'checkpoints list' or 'checkpoints inspect'" : `'${argv[0]}'`;
+    process.stderr.write(`weir: ${argv[0] === 'checkpoints' ? `expected ${known}` : `unknown command ${known}`}\n\n${overview()}\n`);
     return 2;
   }
-  let options: RunOptions;
-  try {
-    options = parseRunOptions(rest);
-  } catch (e) {
-    process.stderr.write(`weir: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  try {
-    const result = await runJobFile(file, options);
-    process.stderr.write(`weir: job '${result.jobName}' ${result.status} in ${result.durationMs} ms\n`);
+  const args = argv.slice(command.name.split(' ').length);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stderr.write(`${command.usage}\n`);
     return 0;
+  }
+  try {
+    return await command.run(args);
   } catch (e) {
-    process.stderr.write(`weir: ${(e as Error).message}\n`);
+    if (e instanceof UsageError) {
+      process.stderr.write(`weir: ${e.message} (see 'weir ${command.name} --help')\n`);
+      return 2;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`weir: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`weir: ${firstLine(e)}\n`);
     return 1;
   }
-}
-
-export interface RunOptions {
-  readonly jobName?: string;
-  readonly parallelism?: number;
-}
-
-function parseRunOptions(args: readonly string[]): RunOptions {
-  const out: { jobName?: string; parallelism?: number } = {};
-  for (let i = 0; i < args.length; i++) {
-    const value = args[i + 1];
-    switch (args[i]) {
-      case '--job-name':
-        if (value === undefined) throw new Error('--job-name needs a value');
-        out.jobName = value;
-        i++;
-        break;
-      case '--parallelism':
-        if (value === undefined || !/^\d+$/.test(value)) throw new Error('--parallelism needs a positive integer');
-        out.parallelism = Number(value);
-        i++;
-        break;
-      default:
-        throw new Error(`unknown option '${args[i]}'`);
-    }
-  }
-  return out;
-}
-
-/** Imports `file`, applies its default export to a fresh environment, and executes the job. */
-export async function runJobFile(file: string, options: RunOptions = {}): Promise<JobExecutionResult> {
-  const url = pathToFileURL(resolve(file)).href;
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(url)) as { default?: unknown };
-  } catch (e) {
-    throw new Error(`could not load job file ${file}: ${(e as Error).message}`, { cause: e });
-  }
-  if (typeof mod.default !== 'function') {
-    throw new Error(`job file ${file} has no default export: export default function job(env) { ... }`);
-  }
-  const env = StreamEnvironment.create();
-  await (mod.default as JobDefinition)(env);
-  if (options.parallelism !== undefined) env.setParallelism(options.parallelism);
-  const name = options.jobName ?? file.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, '');
-  return env.execute(name);
 }

@@ -4,8 +4,10 @@
  */
 export * from './api/index.ts';
 export * from './connector/index.ts';
+export { describeError, type DeadLetter, type DeadLetterQueue, type ErrorPolicy } from './connector/dead-letter.ts';
 export * from './state/index.ts';
 export { JobManager, type JobClient, type JobSpec } from './jobmanager/job-manager.ts';
+export type { JobState, JobStatus, VertexStatus } from './jobmanager/job-status.ts';
 export { JobExecutionError, type JobExecutionResult } from './jobmanager/job-result.ts';
 export { OperatorError } from './runtime/errors.ts';
 export { GraphError } from './graph/graph-error.ts';
@@ -16,6 +18,21 @@ export type { CheckpointingOptions } from './api/stream-environment.ts';
 export type { CheckpointConfig } from './checkpoint/checkpoint-config.ts';
 export type { CheckpointStorage, CheckpointLocation, CheckpointListing } from './checkpoint/storage/checkpoint-storage.ts';
 export { CorruptStateError } from './checkpoint/storage/checkpoint-storage.ts';
-export { FsCheckpointStorage } from './checkpoint/storage/fs-checkpoint-storage.ts';
+export { FsCheckpointStorage, checksumOf } from './checkpoint/storage/fs-checkpoint-storage.ts';
+export { decodeMetadata } from './checkpoint/storage/metadata-serializer.ts';
+export { METADATA_FILE_NAME, parseCheckpointDirName, parseSavepointDirName } from './checkpoint/storage/paths.ts';
+export type {
+  CheckpointMetadata,
+  OperatorState,
+  OperatorSubtaskState,
+  KeyGroupsStateHandle,
+  OperatorStateHandle,
+  StreamStateHandle,
+} from './checkpoint/types.ts';
+export { decodeKeyGroup, decodeOperatorLists, type OperatorLists } from './state/snapshot/snapshot-codec.ts';
 export type { CheckpointStatsSnapshot } from './checkpoint/stats.ts';
 export { RestoreError } from './checkpoint/restore/restored-job-state.ts';
+// For CheckpointStorage implementations outside core (@weir/redis): the same metadata format
+// and state names as the file system storage.
+export { encodeMetadata } from './checkpoint/storage/metadata-serializer.ts';
+export { isSafeStateName, isCheckpointId } from './checkpoint/storage/paths.ts';

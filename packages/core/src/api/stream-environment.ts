@@ -134,6 +134,12 @@ export class StreamEnvironment {
     return this;
   }
 
+  /** The interval and options given to `enableCheckpointing`; `undefined` when checkpointing is off. */
+  getCheckpointing(): { readonly interval: number; readonly options: CheckpointingOptions } | undefined {
+    const cp = this.#checkpointing;
+    return cp === undefined ? undefined : { interval: cp.config.interval, options: cp.options };
+  }
+
   /**
    * What happens when a task fails: restart the job from its latest checkpoint after a delay, or
    * fail. Default with checkpointing: exponential backoff (1 s, doubling, up to 5 min); without: no restart.

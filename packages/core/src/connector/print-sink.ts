@@ -38,6 +38,11 @@ class PrintWriter<T> implements SinkWriter<T> {
     }
   }
 
+  /** Cancelled or failed: still print what was buffered (printing is at-least-once). */
+  close(): void {
+    this.flush();
+  }
+
   flush(): void {
     this.#scheduled = false;
     if (this.#buffer.length === 0) return;

@@ -15,6 +15,8 @@ export interface Source<T, S = unknown> {
 
 export interface SourceReaderContext<S = unknown> {
   readonly jobName: string;
+  /** The source operator's uid (stable across job versions when set with `.uid(...)`). */
+  readonly operatorUid?: string;
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly logger: Logger;

@@ -1,3 +1,4 @@
+import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Source } from '../connector/source.ts';
 import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.ts';
@@ -17,6 +18,8 @@ export interface StreamNode {
   readonly chainable: boolean;
   readonly source: Source<unknown> | undefined;
   readonly factory: OperatorFactory<unknown, unknown> | undefined;
+  /** What the operator does when its user function throws (`'fail'` unless set with `onError`). */
+  readonly onError: ErrorPolicy;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
 }
@@ -88,6 +91,7 @@ function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults): Str
     chainable: t.chainable,
     source: t.type === 'source' ? t.source : undefined,
     factory: t.type === 'source' ? undefined : t.factory,
+    onError: t.type === 'source' ? 'fail' : (t.onError ?? 'fail'),
     inEdges: [],
     outEdges: [],
   };

@@ -1,3 +1,4 @@
+import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Source } from '../connector/source.ts';
 import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
 import type { Key } from '../state/key.ts';
@@ -42,6 +43,8 @@ export interface OneInputTransformation extends Common {
   readonly factory: OperatorFactory<unknown, unknown>;
   /** Needs a keyed input (reduce, keyed process): its input must come through `keyBy`. */
   readonly keyed: boolean;
+  /** What to do when the user function throws; `undefined`: `'fail'`. Set by `onError(...)`. */
+  onError?: ErrorPolicy;
 }
 
 export interface PartitionTransformation extends Common {

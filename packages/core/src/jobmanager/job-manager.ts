@@ -7,6 +7,7 @@ import type { Transformation } from '../graph/transformation.ts';
 import type { StateBackend } from '../state/state-backend.ts';
 import { JobRun, type CheckpointingSpec } from './job-run.ts';
 import { JobExecutionError, type JobExecutionResult } from './job-result.ts';
+import type { JobStatus } from './job-status.ts';
 import type { RestartStrategy } from './restart/restart-strategy.ts';
 
 /** Everything the JobManager needs to run a job, resolved by the environment. */
@@ -34,6 +35,8 @@ export interface JobClient {
   triggerSavepoint(dir: string): Promise<string>;
   /** The last checkpoints' statistics (empty without checkpointing). */
   checkpointStats(): CheckpointStatsSnapshot;
+  /** State, restarts, and per task its parallelism and records in/out (for monitoring). */
+  status(): JobStatus;
 }
 
 /**
@@ -81,6 +84,7 @@ export class JobManager {
       cancel: () => run.cancel(),
       triggerSavepoint: (dir) => run.triggerSavepoint(dir),
       checkpointStats: () => run.stats.snapshot(),
+      status: () => run.status(),
     };
   }
 }

@@ -12,6 +12,7 @@ import type { RestoredState, TaskBuildContext } from '../runtime/task-builder.ts
 import { AttemptGateway } from './attempt-gateway.ts';
 import { openCheckpoints, restoreLatest } from './checkpoint-recovery.ts';
 import { ExecutionAttempt } from './execution-attempt.ts';
+import type { JobState, JobStatus } from './job-status.ts';
 import { restoreFrom } from './restore-from.ts';
 import type { RestartStrategy } from './restart/restart-strategy.ts';
 
@@ -41,6 +42,8 @@ export class JobRun {
   #cancelled = false;
   #wakeBackoff: (() => void) | undefined;
   restarts = 0;
+  state: JobState = 'initializing';
+  readonly startedAt = Date.now();
 
   constructor(
     readonly graph: ExecutionGraph,
@@ -51,6 +54,38 @@ export class JobRun {
   ) {}
 
   async run(): Promise<'finished' | 'cancelled'> {
+    try {
+      this.state = await this.#run();
+      return this.state;
+    } catch (e) {
+      this.state = 'failed';
+      throw e;
+    }
+  }
+
+  /** State, restarts and per-task record counts of the current attempt. */
+  status(): JobStatus {
+    const tasks = this.#attempt?.tasks ?? [];
+    return {
+      jobName: this.graph.jobName,
+      state: this.state,
+      startedAt: this.startedAt,
+      restarts: this.restarts,
+      vertices: this.graph.jobGraph.vertices.map((v) => {
+        let recordsIn = 0;
+        let recordsOut = 0;
+        for (const { task, subtask } of tasks) {
+          if (subtask.vertex !== v) continue;
+          recordsIn += task.recordsIn;
+          recordsOut += task.recordsOut;
+        }
+        const inputs = v.inputs.map((e) => e.source.id);
+        return { id: v.id, name: v.name, parallelism: v.parallelism, inputs, recordsIn, recordsOut };
+      }),
+    };
+  }
+
+  async #run(): Promise<'finished' | 'cancelled'> {
     const cp = this.checkpointing;
     const candidates = cp === null ? [] : await openCheckpoints(cp.storage, this.logger, cp.fresh);
     const store = cp === null ? null : new DefaultCompletedCheckpointStore(cp.storage, cp.config.retained, candidates, this.logger);
@@ -73,6 +108,7 @@ export class JobRun {
         }
       }
       if (this.#cancelled) return 'cancelled';
+      this.state = 'running';
       try {
         return await this.#runAttempt(restored, store, idCounter);
       } catch (e) {
@@ -80,6 +116,7 @@ export class JobRun {
         if (this.#cancelled || !this.restartStrategy.canRestart()) throw e;
         const delay = this.restartStrategy.backoffMs();
         this.restarts++;
+        this.state = 'restarting';
         this.logger.warn({ err: e, restarts: this.restarts, delayMs: delay, strategy: this.restartStrategy.description }, 'job failed; restarting from the latest checkpoint');
         await this.#backoff(delay);
       }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { describeError, type ErrorPolicy } from '../connector/dead-letter.ts';
 import type { SourceReader } from '../connector/source.ts';
 import type { ExecutionVertex } from '../graph/execution-graph.ts';
 import type { JobEdge } from '../graph/job-graph.ts';
@@ -105,6 +106,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       logger: taskLogger.child({ operator: node.uid }),
       restoredLists: ctx.restored?.lists(node.uid, subtaskIndex),
       checkpointing: ctx.checkpointing !== null,
+      ...errorPolicy(node),
     };
     const op = node.factory!(opCtx, outputOf(node));
     operators.set(node.uid, op);
@@ -127,6 +129,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       jobName: ctx.jobName,
       subtaskIndex,
       parallelism: vertex.parallelism,
+      operatorUid: head.uid,
       logger: taskLogger.child({ operator: head.uid }),
       restoredState: ctx.restored?.lists(head.uid, subtaskIndex)?.splits,
     });
@@ -147,7 +150,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
   }
   result.task.channelOutputs = [...networkOutputs.values()];
   if (ctx.checkpointing !== null) {
-    for (const [uid, op] of operators) participants.push(operatorParticipant(uid, op));
+    for (const [uid, op] of operators) participants.push(operatorParticipant(uid, op, vertex.nodes.find((n) => n.uid === uid)!.onError));
     result.task.checkpointing = new TaskCheckpointing(
       subtask.taskKey,
       subtaskIndex,
@@ -169,13 +172,38 @@ function readerParticipant(uid: string, reader: SourceReader<unknown>): Checkpoi
   };
 }
 
-function operatorParticipant(uid: string, op: StreamOperator<unknown>): CheckpointParticipant {
+/**
+ * An operator's part in checkpoints. With a dead-letter queue, the asynchronous part also waits
+ * for the letters sent before the barrier: the checkpoint that covers a record completes only
+ * once its letter is written.
+ */
+function operatorParticipant(uid: string, op: StreamOperator<unknown>, onError: ErrorPolicy): CheckpointParticipant {
+  const queue = onError === 'fail' ? undefined : onError.deadLetter;
+  const completeSnapshot =
+    queue?.flush === undefined
+      ? op.completeSnapshot?.bind(op)
+      : (id: number) => Promise.all([op.completeSnapshot?.(id), queue.flush!()]).then(() => undefined);
   return {
     uid,
     snapshotState: op.snapshotState?.bind(op),
-    completeSnapshot: op.completeSnapshot?.bind(op),
+    completeSnapshot,
     notifyCheckpointComplete: op.notifyCheckpointComplete?.bind(op),
     notifyCheckpointAborted: op.notifyCheckpointAborted?.bind(op),
+  };
+}
+
+/** Calls a user function gets per record before its record is dead-lettered, unless `onError` says. */
+const DEFAULT_ATTEMPTS = 3;
+
+/** The operator context's part of the node's error policy. */
+function errorPolicy(node: StreamNode): Pick<OperatorContext, 'deadLetter' | 'attempts'> {
+  const policy = node.onError;
+  if (policy === 'fail') return { deadLetter: null, attempts: 1 };
+  const queue = policy.deadLetter;
+  return {
+    attempts: policy.attempts ?? DEFAULT_ATTEMPTS,
+    deadLetter: (record, error, attempts) =>
+      queue.send({ payload: record, error: describeError(error), operator: node.uid, attempts, time: Date.now() }),
   };
 }
 

@@ -180,7 +180,10 @@ export class FsCheckpointStorage implements CheckpointStorage {
   }
 
   async discard(location: CheckpointLocation): Promise<void> {
-    await rm(this.#dirOf(location), { recursive: true, force: true });
+    // A task may still be writing a state file into an aborted checkpoint: a file created between
+    // rm's listing and its rmdir fails the rmdir (ENOTEMPTY); retrying lists the directory again.
+    // Once the directory is gone, later writes into it fail (no parent), so nothing reappears.
+    await rm(this.#dirOf(location), { recursive: true, force: true, maxRetries: 5, retryDelay: 10 });
   }
 
   async close(): Promise<void> {

@@ -8,37 +8,38 @@ import type { BarrierHandler, CheckpointableTask } from './barrier-handler.ts';
  * restore: duplicates are possible, waiting is not.
  */
 export class BarrierTracker implements BarrierHandler {
-  /** Checkpoint id → barriers seen; ids ascend, older ones are dropped once a newer one completes. */
-  readonly #pending = new Map<number, { count: number; barrier: CheckpointBarrier; start: number }>();
+  /**
+   * Checkpoint id → the channels that delivered its barrier; ids ascend, older ones are dropped once
+   * a newer one completes. Channels, not a count: a channel that delivered barrier n and then ended
+   * must not be counted twice (once for its barrier, once by no longer being open).
+   */
+  readonly #pending = new Map<number, { seen: boolean[]; barrier: CheckpointBarrier; start: number }>();
   readonly #ended: boolean[];
-  #open: number;
 
   constructor(readonly task: CheckpointableTask) {
     this.#ended = new Array<boolean>(task.gate.numberOfChannels).fill(false);
-    this.#open = task.gate.numberOfChannels;
   }
 
-  async onBarrier(barrier: CheckpointBarrier, _channel: number): Promise<void> {
+  async onBarrier(barrier: CheckpointBarrier, channel: number): Promise<void> {
     const id = barrier.checkpointId;
     let p = this.#pending.get(id);
     if (p === undefined) {
-      p = { count: 0, barrier, start: performance.now() };
+      p = { seen: new Array<boolean>(this.#ended.length).fill(false), barrier, start: performance.now() };
       this.#pending.set(id, p);
     }
-    p.count++;
+    p.seen[channel] = true;
     await this.#completeReady();
   }
 
   async onEndOfStream(channel: number): Promise<void> {
     if (this.#ended[channel]) return;
     this.#ended[channel] = true;
-    this.#open--;
     await this.#completeReady();
   }
 
   async #completeReady(): Promise<void> {
     for (const [id, p] of [...this.#pending]) {
-      if (p.count < this.#open) continue;
+      if (!p.seen.every((seen, ch) => seen || this.#ended[ch])) continue;
       // Older checkpoints still incomplete will never complete here: their barriers were overtaken.
       for (const older of [...this.#pending.keys()]) {
         if (older < id) {

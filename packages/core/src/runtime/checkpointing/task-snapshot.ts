@@ -41,7 +41,12 @@ export function takeTaskSnapshot(
     const l = p.snapshotState?.(checkpointId);
     if (l !== undefined) lists.push({ uid: p.uid, lists: l });
     const done = p.completeSnapshot?.(checkpointId);
-    if (done !== undefined) pending.push(done);
+    if (done !== undefined) {
+      // Awaited only once the upload queue runs this snapshot: a rejection before then must not
+      // count as unhandled (which would crash the process); writeTaskSnapshot still sees it.
+      done.catch(() => {});
+      pending.push(done);
+    }
   }
   return { keyed: keyedPart, lists, pending };
 }

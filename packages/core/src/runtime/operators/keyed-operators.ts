@@ -5,7 +5,7 @@ import type { ValueState } from '../../state/state.ts';
 import { operatorFailure } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { keyedContext, requireKeyedBackend } from './runtime-context.ts';
-import { AbstractStreamOperator, type OperatorContext } from './stream-operator.ts';
+import { AbstractStreamOperator, DEAD_LETTERED, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
 /**
  * Operators on a keyed stream. The task sets the current key on the keyed state backend before
@@ -34,7 +34,9 @@ export class ReduceOperator<T> extends AbstractStreamOperator<T, T> {
       try {
         next = this.fn(acc, value);
       } catch (e) {
-        throw operatorFailure(this.ctx, e);
+        const retried = retryOrDeadLetter(this.ctx, value, e, () => this.fn(acc, value));
+        if (retried === DEAD_LETTERED) return;
+        next = retried;
       }
     }
     this.#state.update(next);
@@ -67,7 +69,7 @@ export class KeyedProcessOperator<K extends Key, I, O> extends AbstractStreamOpe
     try {
       this.fn.processElement(value, this.#context, this.output as Collector<O>);
     } catch (e) {
-      throw operatorFailure(this.ctx, e);
+      retryOrDeadLetter(this.ctx, value, e, () => this.fn.processElement(value, this.#context, this.output as Collector<O>));
     }
   }
 

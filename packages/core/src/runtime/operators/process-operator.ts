@@ -2,7 +2,7 @@ import type { Collector, ProcessFunction, RuntimeContext } from '../../api/funct
 import { operatorFailure } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { runtimeContext } from './runtime-context.ts';
-import { AbstractStreamOperator, type OperatorContext } from './stream-operator.ts';
+import { AbstractStreamOperator, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
 /** Runs a {@link ProcessFunction}: its own copy per subtask, opened before the first record. */
 export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> {
@@ -29,7 +29,7 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> {
     try {
       this.fn.processElement(value, this.#context, this.output as Collector<O>);
     } catch (e) {
-      throw operatorFailure(this.ctx, e);
+      retryOrDeadLetter(this.ctx, value, e, () => this.fn.processElement(value, this.#context, this.output as Collector<O>));
     }
   }
 

@@ -1,11 +1,11 @@
 import type { Collector, FilterFunction, FlatMapFunction, MapFunction } from '../../api/functions.ts';
-import { operatorFailure } from '../errors.ts';
 import type { Output } from '../output/output.ts';
-import { AbstractStreamOperator, type OperatorContext } from './stream-operator.ts';
+import { AbstractStreamOperator, DEAD_LETTERED, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
 /**
  * Stateless one-in operators. Only the user call sits inside `try`: an error thrown further down
- * the chain is already wrapped with the name of the operator that threw it.
+ * the chain is already wrapped with the name of the operator that threw it. A throw goes to
+ * `retryOrDeadLetter` (the operator's error policy: fail, or retry then dead-letter).
  */
 
 export class MapOperator<I, O> extends AbstractStreamOperator<I, O> {
@@ -22,7 +22,9 @@ export class MapOperator<I, O> extends AbstractStreamOperator<I, O> {
     try {
       result = this.fn(value);
     } catch (e) {
-      throw operatorFailure(this.ctx, e);
+      const retried = retryOrDeadLetter(this.ctx, value, e, () => this.fn(value));
+      if (retried === DEAD_LETTERED) return;
+      result = retried;
     }
     this.output.collect(result);
   }
@@ -42,7 +44,9 @@ export class FilterOperator<T> extends AbstractStreamOperator<T, T> {
     try {
       keep = this.fn(value);
     } catch (e) {
-      throw operatorFailure(this.ctx, e);
+      const retried = retryOrDeadLetter(this.ctx, value, e, () => this.fn(value));
+      if (retried === DEAD_LETTERED) return;
+      keep = retried;
     }
     if (keep) this.output.collect(value);
   }
@@ -61,7 +65,7 @@ export class FlatMapOperator<I, O> extends AbstractStreamOperator<I, O> {
     try {
       this.fn(value, this.output as Collector<O>);
     } catch (e) {
-      throw operatorFailure(this.ctx, e);
+      retryOrDeadLetter(this.ctx, value, e, () => this.fn(value, this.output as Collector<O>));
     }
   }
 }

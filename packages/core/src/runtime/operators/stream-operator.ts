@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KeyedStateBackend } from '../../state/state-backend.ts';
-import type { OperatorIdentity } from '../errors.ts';
+import { OperatorError, operatorFailure, type OperatorIdentity } from '../errors.ts';
 import type { ControlEvent } from '../events.ts';
 import type { Output } from '../output/output.ts';
 import type { CheckpointParticipant } from '../checkpointing/checkpointed.ts';
@@ -17,6 +17,13 @@ export interface OperatorContext extends OperatorIdentity {
   readonly restoredLists: OperatorLists | undefined;
   /** Whether the job checkpoints. */
   readonly checkpointing: boolean;
+  /**
+   * Set when the operator's error policy dead-letters (`onError({ deadLetter })`): called with a
+   * record whose user function threw `attempts` times in a row. `null`: a throw fails the task.
+   */
+  readonly deadLetter: ((record: unknown, error: unknown, attempts: number) => void) | null;
+  /** How many times the user function is called on one record before it is dead-lettered. */
+  readonly attempts: number;
 }
 
 /**
@@ -30,6 +37,31 @@ export interface StreamOperator<IN> extends Output<IN>, Omit<CheckpointParticipa
   finish(): void | Promise<void>;
   /** Releases resources; called after finish, and also after a failure. */
   close(): void | Promise<void>;
+}
+
+/** What {@link retryOrDeadLetter} returns when the record went to the dead-letter queue. */
+export const DEAD_LETTERED: unique symbol = Symbol('dead-lettered');
+
+/**
+ * The error path of a user function call, per the operator's error policy: without a dead-letter
+ * queue, or for an error a downstream operator already wrapped, throws the operator's failure;
+ * otherwise calls `attempt` again, immediately (no backoff: a task never sleeps), until the function
+ * has run `ctx.attempts` times, then dead-letters `record`. Runs only after a throw, so the path
+ * without errors pays nothing for it.
+ */
+export function retryOrDeadLetter<R>(ctx: OperatorContext, record: unknown, error: unknown, attempt: () => R): R | typeof DEAD_LETTERED {
+  if (ctx.deadLetter === null || error instanceof OperatorError) throw operatorFailure(ctx, error);
+  let last = error;
+  for (let n = 2; n <= ctx.attempts; n++) {
+    try {
+      return attempt();
+    } catch (e) {
+      if (e instanceof OperatorError) throw e;
+      last = e;
+    }
+  }
+  ctx.deadLetter(record, last, ctx.attempts);
+  return DEAD_LETTERED;
 }
 
 /** Builds one subtask of an operator, given its context and where it emits to. */

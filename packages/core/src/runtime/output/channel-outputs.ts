@@ -111,9 +111,12 @@ export class BroadcastOutput<T> implements CountingOutput<T> {
  */
 export class KeyGroupOutput<T> implements CountingOutput<T> {
   recordsOut = 0;
+  // Per downstream subtask, the batch being filled: preallocated arrays and a fill count, so that
+  // routing a record is three indexed stores (no array growth while a batch fills).
   readonly #records: T[][];
   readonly #keys: Key[][];
   readonly #groups: number[][];
+  readonly #fill: Int32Array;
   readonly #table: Int32Array;
 
   constructor(
@@ -121,16 +124,14 @@ export class KeyGroupOutput<T> implements CountingOutput<T> {
     readonly batchSize: number,
     readonly keySelector: (value: T) => Key,
     readonly maxParallelism: number,
-    /**
-     * The operator whose output this keys, in this subtask: named when the key selector throws (it
-     * runs here, before the record is routed, so no downstream subtask is involved yet).
-     */
+    /** The operator whose output is keyed, in this subtask: named when the key selector throws. */
     readonly producer: OperatorIdentity,
   ) {
     this.#table = keyGroupToOperatorTable(maxParallelism, writers.length);
-    this.#records = writers.map(() => []);
-    this.#keys = writers.map(() => []);
-    this.#groups = writers.map(() => []);
+    this.#records = writers.map(() => new Array<T>(batchSize));
+    this.#keys = writers.map(() => new Array<Key>(batchSize));
+    this.#groups = writers.map(() => new Array<number>(batchSize));
+    this.#fill = new Int32Array(writers.length);
   }
 
   collect(record: T): void {
@@ -143,13 +144,15 @@ export class KeyGroupOutput<T> implements CountingOutput<T> {
       throw operatorFailure(this.producer, e, 'keyBy');
     }
     const i = this.#table[kg];
-    this.#keys[i].push(key);
-    this.#groups[i].push(kg);
-    if (this.#records[i].push(record) === this.batchSize) this.#flushChannel(i);
+    const at = this.#fill[i];
+    this.#records[i][at] = record;
+    this.#keys[i][at] = key;
+    this.#groups[i][at] = kg;
+    if ((this.#fill[i] = at + 1) === this.batchSize) this.#flushChannel(i);
   }
 
   flush(): void {
-    for (let i = 0; i < this.writers.length; i++) if (this.#records[i].length > 0) this.#flushChannel(i);
+    for (let i = 0; i < this.writers.length; i++) if (this.#fill[i] > 0) this.#flushChannel(i);
   }
 
   emitEvent(event: ControlEvent): void {
@@ -158,11 +161,21 @@ export class KeyGroupOutput<T> implements CountingOutput<T> {
   }
 
   #flushChannel(i: number): void {
-    this.recordsOut += this.#records[i].length;
-    this.writers[i].offer(new Batch(this.#records[i], this.#keys[i], this.#groups[i]));
-    this.#records[i] = [];
-    this.#keys[i] = [];
-    this.#groups[i] = [];
+    const n = this.#fill[i];
+    this.recordsOut += n;
+    const records = this.#records[i];
+    const keys = this.#keys[i];
+    const groups = this.#groups[i];
+    if (n < this.batchSize) {
+      records.length = n;
+      keys.length = n;
+      groups.length = n;
+    }
+    this.writers[i].offer(new Batch(records, keys, groups));
+    this.#records[i] = new Array<T>(this.batchSize);
+    this.#keys[i] = new Array<Key>(this.batchSize);
+    this.#groups[i] = new Array<number>(this.batchSize);
+    this.#fill[i] = 0;
   }
 }
 

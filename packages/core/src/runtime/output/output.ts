@@ -11,3 +11,11 @@ export interface Output<T> extends Collector<T> {
   /** Pushes partially filled batches into their channels (the task is about to wait). */
   flush(): void;
 }
+
+/**
+ * An output that ends a chain in channels and counts the records it sent, per batch (never per
+ * record): read for metrics, never reset.
+ */
+export interface CountingOutput<T> extends Output<T> {
+  readonly recordsOut: number;
+}

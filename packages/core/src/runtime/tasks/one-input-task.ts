@@ -70,6 +70,7 @@ export class OneInputTask extends StreamTask implements CheckpointableTask {
     const records = batch.records;
     const head = this.chain.head;
     const n = records.length;
+    this.recordsIn += n;
     const backend = this.keyedBackend;
     if (backend !== null) {
       const keys = batch.keys!;

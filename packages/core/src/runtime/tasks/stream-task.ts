@@ -4,6 +4,7 @@ import type { TaskCheckpointing } from '../checkpointing/task-checkpointing.ts';
 import { CancelledError } from '../errors.ts';
 import { END_OF_STREAM_EVENT, type CheckpointBarrier } from '../events.ts';
 import type { OperatorChain } from '../operator-chain.ts';
+import type { CountingOutput } from '../output/output.ts';
 import { Mailbox } from './mailbox.ts';
 
 /** How long a task runs before it lets timers, I/O and other tasks have the event loop. */
@@ -31,6 +32,10 @@ export abstract class StreamTask {
   readonly mailbox = new Mailbox();
   /** Set when the job checkpoints. */
   checkpointing: TaskCheckpointing | null = null;
+  /** Records taken from the input gate, counted per batch. */
+  recordsIn = 0;
+  /** The channel outputs of this task (set when it is built): their counts sum to `recordsOut`. */
+  channelOutputs: readonly CountingOutput<unknown>[] = [];
   #cancelled = false;
   #sliceStart = 0;
 
@@ -40,6 +45,13 @@ export abstract class StreamTask {
     /** The channels this task writes to: checked for backpressure after each step. */
     readonly writers: readonly ChannelWriter[],
   ) {}
+
+  /** Records sent into channels, counted per batch. */
+  get recordsOut(): number {
+    let n = 0;
+    for (const o of this.channelOutputs) n += o.recordsOut;
+    return n;
+  }
 
   get cancelled(): boolean {
     return this.#cancelled;

@@ -1,0 +1,33 @@
+import type { CheckpointStatsSnapshot, JobStatus } from '@weir/core';
+import { describe, expect, it } from 'vitest';
+import { recordTotals, statusText, type ProgressSample } from './status-text.ts';
+
+const vertices = (sent: number, received: number): JobStatus['vertices'] => [
+  { id: 'v0', name: 'Source', parallelism: 2, inputs: [], recordsIn: 0, recordsOut: sent },
+  { id: 'v1', name: 'count -> Sink', parallelism: 2, inputs: ['v0'], recordsIn: received, recordsOut: 0 },
+];
+
+const noCheckpoints: CheckpointStatsSnapshot = { counts: { completed: 0, failed: 0, inProgress: 0 }, latestCompleted: null, history: [] };
+
+function sample(at: number, sent: number, received: number, checkpoints = noCheckpoints, restarts = 0): ProgressSample {
+  return { at, status: { jobName: 'gen', state: 'running', startedAt: 0, restarts, vertices: vertices(sent, received) }, checkpoints };
+}
+
+describe('the status line', () => {
+  it('counts records entering at the sources and leaving at the last tasks', () => {
+    expect(recordTotals(sample(0, 500, 400).status)).toEqual({ in: 500, out: 400 });
+    const chained: JobStatus = { ...sample(0, 0, 0).status, vertices: [{ id: 'v0', name: 'all', parallelism: 1, inputs: [], recordsIn: 0, recordsOut: 0 }] };
+    expect(recordTotals(chained)).toEqual({ in: undefined, out: undefined });
+  });
+
+  it('shows rates between two samples, the latest checkpoint and restarts', () => {
+    const latest = { checkpointId: 14, kind: 'checkpoint', status: 'completed', triggeredAt: 64_000, durationMs: 12, stateSize: 0, subtasks: [] } as const;
+    const checkpoints = { ...noCheckpoints, latestCompleted: latest };
+    const text = statusText(sample(64_500, 10_000, 9_000), sample(65_000, 20_000, 19_000, checkpoints, 2), true);
+    expect(text).toBe('gen running 1m05s | in 20.0k/s out 20.0k/s | chk 14 988 ms ago (12 ms) | restarts 2');
+  });
+
+  it('shows no rate across a restart, when the counters start again', () => {
+    expect(statusText(sample(0, 10_000, 10_000), sample(500, 100, 100), false)).toBe('gen running 500 ms | in …/s out …/s | checkpoints off | restarts 0');
+  });
+});

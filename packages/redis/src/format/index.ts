@@ -1,0 +1,1 @@
+export { resolveDecoder, type Decoder, type Format } from './format.ts';

@@ -1,0 +1,259 @@
+import type { InputStatus, Logger, SourceOutput, SourceReader, SourceReaderContext } from '@weir/core';
+import type { Redis } from 'ioredis';
+import { encodeDeadLetter, sourceLetter, type DeadLetterFormat } from '../dead-letter/encode.ts';
+import { writeDeadLetters, type AddressedLetter } from '../dead-letter/write.ts';
+import type { Decoder } from '../format/format.ts';
+
+/** One record as read from Redis, not yet decoded. */
+export interface Fetched<P> {
+  /** Index of the split it belongs to (in the reader's own split list). */
+  readonly split: number;
+  /** Its position in the split: delivering it moves the split there. */
+  readonly position: P;
+  readonly raw: Buffer;
+  /** Set when the raw record could not even be taken out of what Redis returned (e.g. a missing field). */
+  readonly problem?: string;
+}
+
+/** Records a reader emits per `pollNext` call by default: about a channel batch. */
+export const RECORDS_PER_POLL = 512;
+
+/** Consecutive undecodable records written to the dead-letter list in one round trip. */
+const LETTERS_PER_WRITE = 256;
+
+export interface FetchingReaderOptions {
+  readonly decode: Decoder<unknown>;
+  /** Records kept fetched ahead of the task. */
+  readonly capacity: number;
+  /** Wait after a fetch that found nothing (0: fetch blocks by itself). */
+  readonly idleMs: number;
+  readonly deadLetterFormat: DeadLetterFormat;
+  /** Dead-letter list of a source name. */
+  readonly deadLetterKey: (source: string) => string;
+  /** Records per `pollNext`; default {@link RECORDS_PER_POLL} (tests use 1 to snapshot inside a fetched batch). */
+  readonly recordsPerPoll?: number;
+}
+
+/**
+ * The part every Redis source reader shares: a background loop fetches records from Redis into a
+ * local buffer (one round trip at a time, at most `capacity` records ahead), and `pollNext` drains
+ * that buffer into the task without ever waiting. It reports `'nothing-available'` while the buffer
+ * is empty and wakes the task (`isAvailable`) when the loop brings more.
+ *
+ * Positions move only when a record is delivered, so a snapshot taken between two polls covers
+ * exactly the records emitted so far. A record that cannot be decoded is delivered to its
+ * dead-letter list instead: the reader stops there until Redis has acknowledged the letter, and
+ * only then moves past it, so no checkpoint covers a record whose letter might be lost (a restore
+ * may write a letter twice: at least once).
+ *
+ * ```
+ *   Redis ──fetch()──▶ [ chunk | chunk | chunk ]  ──pollNext()──▶ task ──▶ delivered(split, position)
+ *                       ▲ head                  ▲ tail (≤ capacity records)
+ * ```
+ */
+export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
+  /** Fetched chunks; `#chunks[#head]` is being drained from `#index`. */
+  #chunks: Fetched<P>[][] = [];
+  #head = 0;
+  #index = 0;
+  #buffered = 0;
+  #failure: unknown = undefined;
+  #deadLettering = false;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+  #available: { promise: Promise<void>; resolve: () => void } | undefined;
+  #room: (() => void) | undefined;
+  #idle: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  readonly #decode: Decoder<unknown>;
+  protected readonly logger: Logger;
+  /** Uid of the source operator, named in dead letters. */
+  protected readonly operatorUid: string;
+
+  constructor(
+    protected readonly ctx: SourceReaderContext<S>,
+    readonly options: FetchingReaderOptions,
+  ) {
+    this.#decode = options.decode;
+    this.logger = ctx.logger;
+    this.operatorUid = ctx.operatorUid ?? 'source';
+  }
+
+  /** One round trip: the records fetched, oldest first; an empty array when there was nothing. */
+  protected abstract fetch(): Promise<readonly Fetched<P>[]>;
+  /** A record of `split` was delivered (emitted or dead-lettered): the split is now at `position`. */
+  protected abstract delivered(split: number, position: P): void;
+  /** The stream or list a split reads, for dead letters. */
+  protected abstract sourceOf(split: number): string;
+  /** The client dead letters are written with. */
+  protected abstract get client(): Redis;
+
+  /** Starts the fetch loop; subclasses call it at the end of `start()`. */
+  protected startFetching(): void {
+    this.#loop = this.#run();
+  }
+
+  protected get closed(): boolean {
+    return this.#closed;
+  }
+
+  pollNext(output: SourceOutput<T>): InputStatus {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#deadLettering) return 'nothing-available';
+    const decode = this.#decode;
+    let budget = this.options.recordsPerPoll ?? RECORDS_PER_POLL;
+    while (budget > 0 && this.#buffered > 0) {
+      const chunk = this.#chunks[this.#head];
+      const r = chunk[this.#index];
+      let value: T;
+      if (r.problem !== undefined) {
+        this.#deadLetter();
+        return 'nothing-available';
+      }
+      try {
+        value = decode(r.raw) as T;
+      } catch {
+        this.#deadLetter();
+        return 'nothing-available';
+      }
+      this.#take();
+      output.collect(value);
+      this.delivered(r.split, r.position);
+      budget--;
+    }
+    return this.#buffered > 0 ? 'more' : 'nothing-available';
+  }
+
+  isAvailable(): Promise<void> {
+    if (this.#failure !== undefined || (this.#buffered > 0 && !this.#deadLettering)) return Promise.resolve();
+    if (this.#available === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#available = { promise, resolve };
+    }
+    return this.#available.promise;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#room?.();
+    this.#wakeIdle();
+    this.interruptFetch();
+    await this.#loop;
+  }
+
+  /** Unblocks a fetch in progress on close (the stream source disconnects its blocking connection). */
+  protected interruptFetch(): void {}
+
+  /** Fails the reader: the next `pollNext` throws `error` (the task fails and the job restarts). */
+  protected fail(error: unknown): void {
+    if (this.#failure === undefined) this.#failure = error;
+    this.#signal();
+  }
+
+  #take(): void {
+    this.#buffered--;
+    if (++this.#index === this.#chunks[this.#head].length) {
+      this.#chunks[this.#head] = [];
+      this.#head++;
+      this.#index = 0;
+      if (this.#head === this.#chunks.length) {
+        this.#chunks = [];
+        this.#head = 0;
+      } else if (this.#head >= 64) {
+        this.#chunks = this.#chunks.slice(this.#head);
+        this.#head = 0;
+      }
+    }
+    if (this.#room !== undefined && this.#buffered <= this.options.capacity / 2) {
+      const room = this.#room;
+      this.#room = undefined;
+      room();
+    }
+  }
+
+  /**
+   * The record at the head cannot be decoded: writes a letter for it and for the undecodable ones
+   * right after it, and delivers them once Redis has acknowledged.
+   */
+  #deadLetter(): void {
+    const letters: AddressedLetter[] = [];
+    const records: Fetched<P>[] = [];
+    let chunk = this.#head;
+    let index = this.#index;
+    for (let n = 0; n < this.#buffered && letters.length < LETTERS_PER_WRITE; n++) {
+      const r = this.#chunks[chunk][index];
+      let error: unknown = r.problem;
+      if (error === undefined) {
+        try {
+          this.#decode(r.raw);
+          break;
+        } catch (e) {
+          error = e;
+        }
+      }
+      const source = this.sourceOf(r.split);
+      const letter = sourceLetter(r.raw, error, this.operatorUid, source);
+      letters.push({ key: this.options.deadLetterKey(source), entry: encodeDeadLetter(letter, this.options.deadLetterFormat) });
+      records.push(r);
+      if (++index === this.#chunks[chunk].length) {
+        chunk++;
+        index = 0;
+      }
+    }
+    this.#deadLettering = true;
+    writeDeadLetters(this.client, letters).then(
+      () => {
+        this.#deadLettering = false;
+        for (const r of records) {
+          this.#take();
+          this.delivered(r.split, r.position);
+        }
+        this.logger.warn({ records: records.length, deadLetterKey: letters[0].key }, 'undecodable records sent to the dead-letter list');
+        this.#signal();
+      },
+      (e: unknown) => this.fail(e),
+    );
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closed) {
+      if (this.#buffered >= this.options.capacity) {
+        await new Promise<void>((resolve) => (this.#room = resolve));
+        continue;
+      }
+      let fetched: readonly Fetched<P>[];
+      try {
+        fetched = await this.fetch();
+      } catch (e) {
+        if (!this.#closed) this.fail(e);
+        return;
+      }
+      if (this.#closed) return;
+      if (fetched.length > 0) {
+        this.#chunks.push(fetched as Fetched<P>[]);
+        this.#buffered += fetched.length;
+        this.#signal();
+      } else if (this.options.idleMs > 0) {
+        await new Promise<void>((resolve) => {
+          this.#idle = { timer: setTimeout(resolve, this.options.idleMs), resolve };
+        });
+        this.#idle = undefined;
+      }
+    }
+  }
+
+  #wakeIdle(): void {
+    if (this.#idle !== undefined) {
+      clearTimeout(this.#idle.timer);
+      this.#idle.resolve();
+    }
+  }
+
+  #signal(): void {
+    const a = this.#available;
+    if (a !== undefined) {
+      this.#available = undefined;
+      a.resolve();
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import type { SourceReaderContext } from '@weir/core';
+import type { Redis } from 'ioredis';
+import type { ResolvedConnection } from '../connection.ts';
+import type { DeadLetterFormat } from '../dead-letter/encode.ts';
+import type { Decoder } from '../format/format.ts';
+import { processingMetaKey } from '../keys.ts';
+import { claim } from '../lua/claim.ts';
+import { trimTo } from '../lua/trim.ts';
+import { FetchingReader, type Fetched } from './fetching-reader.ts';
+import { assignLists, type ListSplit } from './list-splits.ts';
+import { RetainedPositions } from './retained-positions.ts';
+
+export interface ListReaderOptions {
+  readonly conn: ResolvedConnection;
+  readonly list: string;
+  readonly consumer: string | undefined;
+  readonly batchSize: number;
+  readonly pollMs: number;
+  readonly retained: number;
+  readonly decode: Decoder<unknown>;
+  readonly deadLetterFormat: DeadLetterFormat;
+  readonly deadLetterKey: (source: string) => string;
+  readonly recordsPerPoll?: number;
+}
+
+/**
+ * One processing list as its reader sees it, in absolute offsets (see `trim-2.lua`):
+ *
+ * ```
+ *   trimmed        delivered        readPos              end
+ *      │ delivered,  │ fetched, not   │ in the list, not   │
+ *      │ not trimmed │ yet delivered  │ yet fetched        │
+ *   ───┼─────────────┼────────────────┼────────────────────┼──▶ claims append here
+ *      head of the list (index 0)                          tail
+ * ```
+ */
+interface ProcessingList {
+  readonly key: string;
+  readonly meta: string;
+  trimmed: number;
+  end: number;
+  readPos: number;
+  delivered: number;
+}
+
+/**
+ * One subtask of a list source. Reads (`LRANGE`), claims and trims of its processing lists run one
+ * at a time on one connection, so the reader's offsets always match the lists.
+ */
+export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
+  readonly #o: ListReaderOptions;
+  #lists: ProcessingList[] = [];
+  #claimInto = 0;
+  #positions: RetainedPositions<number>;
+  #io: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: SourceReaderContext<ListSplit>, o: ListReaderOptions) {
+    super(ctx, {
+      decode: o.decode,
+      capacity: Math.max(4 * o.batchSize, 1024),
+      idleMs: o.pollMs,
+      deadLetterFormat: o.deadLetterFormat,
+      deadLetterKey: o.deadLetterKey,
+      recordsPerPoll: o.recordsPerPoll,
+    });
+    this.#o = o;
+    const restored = ctx.restoredState;
+    for (const s of restored ?? []) {
+      if (typeof s?.processingList !== 'string' || !Number.isSafeInteger(s.offset) || s.offset < 0) {
+        throw new TypeError(`restored list split is not { processingList, offset }: ${JSON.stringify(s)}`);
+      }
+    }
+    this.#positions = new RetainedPositions(
+      o.retained,
+      (a, b) => a - b,
+      restored === undefined ? undefined : new Map(restored.map((s) => [s.processingList, s.offset])),
+    );
+  }
+
+  protected get client(): Redis {
+    return this.#o.conn.client;
+  }
+
+  async start(): Promise<void> {
+    const assignment = assignLists(this.#o.list, this.#o.consumer, this.ctx.subtaskIndex, this.ctx.restoredState);
+    for (const { processingList, from } of assignment.lists) {
+      const meta = processingMetaKey(processingList);
+      const [[e1, trimmedText], [e2, length]] = (await this.client.multi().hget(meta, 'trimmed').llen(processingList).exec()) as [
+        [Error | null, string | null],
+        [Error | null, number],
+      ];
+      if (e1 !== null || e2 !== null) throw e1 ?? e2;
+      const trimmed = Number(trimmedText ?? 0);
+      const end = trimmed + length;
+      let at = from === 'head' ? trimmed : from;
+      if (at < trimmed) {
+        this.logger.warn(
+          { processingList, checkpointed: at, trimmed },
+          'the processing list was trimmed past the checkpointed offset (a restore from an old savepoint?): its items are gone, reading on from its head',
+        );
+        at = trimmed;
+      }
+      if (at > end) {
+        throw new Error(
+          `processing list ${processingList} ends at offset ${end} but the checkpoint has delivered up to ${at}: ` +
+            'the list was changed outside Weir (deleted?); restore from another checkpoint or start fresh',
+        );
+      }
+      this.#lists.push({ key: processingList, meta, trimmed, end, readPos: at, delivered: at });
+    }
+    this.#claimInto = assignment.claimInto;
+    this.logger.info(
+      {
+        queue: this.#o.list,
+        claimInto: this.#lists[this.#claimInto].key,
+        replay: this.#lists.map((l) => ({ list: l.key, from: l.readPos, items: l.end - l.readPos })),
+      },
+      'reading the list',
+    );
+    this.startFetching();
+  }
+
+  /** Runs `fn` after every Redis call on the processing lists issued before it. */
+  #serial<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.#io.then(fn);
+    this.#io = run.catch(() => {});
+    return run;
+  }
+
+  protected fetch(): Promise<readonly Fetched<number>[]> {
+    return this.#serial(async () => {
+      // Replay first: items a checkpoint has not covered yet, still in a processing list.
+      const split = this.#lists.findIndex((l) => l.readPos < l.end);
+      if (split >= 0) {
+        const l = this.#lists[split];
+        const count = Math.min(this.#o.batchSize, l.end - l.readPos);
+        const start = l.readPos - l.trimmed;
+        const items = await this.client.lrangeBuffer(l.key, start, start + count - 1);
+        if (items.length !== count) {
+          throw new Error(`processing list ${l.key} holds fewer items than its reader knows of: it was changed outside this reader`);
+        }
+        const base = l.readPos;
+        l.readPos += count;
+        return items.map((raw, k) => ({ split, position: base + k + 1, raw }));
+      }
+      const l = this.#lists[this.#claimInto];
+      const items = await claim(this.client, { queue: this.#o.list, processing: l.key }, this.#o.batchSize, l.end - l.trimmed);
+      const base = l.end;
+      l.end += items.length;
+      l.readPos = l.end;
+      const split2 = this.#claimInto;
+      return items.map((raw, k) => ({ split: split2, position: base + k + 1, raw }));
+    });
+  }
+
+  protected delivered(split: number, offset: number): void {
+    this.#lists[split].delivered = offset;
+  }
+
+  protected sourceOf(): string {
+    return this.#o.list;
+  }
+
+  snapshotState(checkpointId: number): ListSplit[] {
+    const states = this.#lists.map((l) => ({ processingList: l.key, offset: l.delivered }));
+    this.#positions.snapshotted(checkpointId, new Map(states.map((s) => [s.processingList, s.offset])));
+    return states;
+  }
+
+  /** Trims each processing list up to what every retained checkpoint is past. Never rejects. */
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    const release = this.#positions.completed(checkpointId);
+    if (release === undefined) return Promise.resolve();
+    return this.#serial(async () => {
+      for (const l of this.#lists) {
+        const target = release.releasable.get(l.key);
+        if (target === undefined || target <= l.trimmed) continue;
+        try {
+          l.trimmed = await trimTo(this.client, { processing: l.key, meta: l.meta }, target);
+        } catch (e) {
+          this.logger.warn({ err: e, processingList: l.key, target }, 'trimming a processing list failed; the next complete checkpoint retries');
+        }
+      }
+    });
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.#positions.aborted(checkpointId);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.#io;
+    await this.#o.conn.close();
+  }
+}

@@ -1,0 +1,219 @@
+import type { SourceReaderContext } from '@weir/core';
+import type { Redis } from 'ioredis';
+import type { ResolvedConnection } from '../connection.ts';
+import type { DeadLetterFormat } from '../dead-letter/encode.ts';
+import type { Decoder } from '../format/format.ts';
+import { FetchingReader, type Fetched } from './fetching-reader.ts';
+import { RetainedPositions } from './retained-positions.ts';
+import { compareStreamIds, isStreamId, nextStreamId, STREAM_START } from './stream-ids.ts';
+import type { StreamStartAt } from './stream-source.ts';
+
+/** The position of one stream: the id of the last entry delivered downstream (`0-0`: none yet). */
+export interface StreamSplit {
+  readonly stream: string;
+  readonly lastId: string;
+}
+
+export interface StreamReaderOptions {
+  readonly conn: ResolvedConnection;
+  readonly streams: readonly string[];
+  readonly field: string;
+  readonly startAt: StreamStartAt;
+  readonly batchSize: number;
+  readonly blockMs: number;
+  readonly group: string | undefined;
+  readonly trim: boolean;
+  readonly retained: number;
+  readonly decode: Decoder<unknown>;
+  readonly deadLetterFormat: DeadLetterFormat;
+  readonly deadLetterKey: (source: string) => string;
+  readonly recordsPerPoll?: number;
+}
+
+/**
+ * One subtask of a stream source. Its splits are the streams `i ≡ subtask (mod parallelism)` on a
+ * fresh start, the restored ones after a restore. `XREAD` runs on a duplicated connection (it
+ * blocks); releases and dead letters go through the main one.
+ */
+export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string> {
+  readonly #o: StreamReaderOptions;
+  readonly #streams: string[];
+  readonly #split = new Map<string, number>();
+  /** Per split: where `XREAD` continues (the last id fetched). */
+  readonly #fetched: string[];
+  /** Per split: the last id delivered downstream (`''` until `start` resolves the start position). */
+  readonly #delivered: string[];
+  readonly #positions: RetainedPositions<string>;
+  readonly #field: Buffer;
+  #blocking: Redis | undefined;
+  #releasing: Promise<void> = Promise.resolve();
+
+  constructor(ctx: SourceReaderContext<StreamSplit>, o: StreamReaderOptions) {
+    super(ctx, {
+      decode: o.decode,
+      capacity: Math.max(4 * o.batchSize, 1024),
+      idleMs: 0,
+      deadLetterFormat: o.deadLetterFormat,
+      deadLetterKey: o.deadLetterKey,
+      recordsPerPoll: o.recordsPerPoll,
+    });
+    this.#o = o;
+    const restored = ctx.restoredState;
+    for (const s of restored ?? []) {
+      if (typeof s?.stream !== 'string' || !isStreamId(s.lastId)) throw new TypeError(`restored stream split is not { stream, lastId }: ${JSON.stringify(s)}`);
+    }
+    this.#streams = restored !== undefined ? restored.map((s) => s.stream) : o.streams.filter((_, i) => i % ctx.parallelism === ctx.subtaskIndex);
+    this.#streams.forEach((s, i) => this.#split.set(s, i));
+    this.#delivered = restored !== undefined ? restored.map((s) => s.lastId) : this.#streams.map(() => '');
+    this.#fetched = this.#delivered.slice();
+    this.#field = Buffer.from(o.field);
+    this.#positions = new RetainedPositions(
+      o.retained,
+      compareStreamIds,
+      restored === undefined ? undefined : new Map(restored.map((s) => [s.stream, s.lastId])),
+    );
+  }
+
+  protected get client(): Redis {
+    return this.#o.conn.client;
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.#streams.length; i++) {
+      if (this.#delivered[i] === '') this.#delivered[i] = await this.#startPosition(this.#streams[i]);
+      this.#fetched[i] = this.#delivered[i];
+    }
+    if (this.#streams.length === 0) {
+      this.logger.info('no stream to read in this subtask (more subtasks than streams)');
+      return;
+    }
+    this.logger.info({ streams: this.#streams, from: this.#delivered }, 'reading streams');
+    this.#blocking = this.#o.conn.duplicate();
+    this.startFetching();
+  }
+
+  async #startPosition(stream: string): Promise<string> {
+    const at = this.#o.startAt;
+    if (at === 'earliest') return STREAM_START;
+    if (at !== 'latest') return at.id;
+    const last = await this.client.xrevrange(stream, '+', '-', 'COUNT', 1);
+    return last.length === 0 ? STREAM_START : last[0][0];
+  }
+
+  protected async fetch(): Promise<readonly Fetched<string>[]> {
+    const reply = await this.#blocking!.xreadBuffer(
+      'COUNT',
+      this.#o.batchSize,
+      'BLOCK',
+      this.#o.blockMs,
+      'STREAMS',
+      ...this.#streams,
+      ...this.#fetched,
+    );
+    if (reply === null) return [];
+    const out: Fetched<string>[] = [];
+    const pairs = (reply instanceof Map ? [...reply.entries()] : reply) as [Buffer, [Buffer, Buffer[]][]][];
+    for (const [key, entries] of pairs) {
+      const split = this.#split.get(key.toString());
+      if (split === undefined || entries.length === 0) continue;
+      for (const [idBytes, fields] of entries) {
+        const id = idBytes.toString();
+        const raw = this.#payload(fields);
+        out.push(
+          raw !== undefined
+            ? { split, position: id, raw }
+            : { split, position: id, raw: entryAsJson(fields), problem: `entry ${id} has no field '${this.#o.field}'` },
+        );
+      }
+      this.#fetched[split] = entries[entries.length - 1][0].toString();
+    }
+    return out;
+  }
+
+  #payload(fields: Buffer[]): Buffer | undefined {
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].equals(this.#field)) return fields[i + 1];
+    return undefined;
+  }
+
+  protected delivered(split: number, id: string): void {
+    this.#delivered[split] = id;
+  }
+
+  protected sourceOf(split: number): string {
+    return this.#streams[split];
+  }
+
+  snapshotState(checkpointId: number): StreamSplit[] {
+    const states = this.#streams.map((stream, i) => ({ stream, lastId: this.#delivered[i] }));
+    this.#positions.snapshotted(checkpointId, new Map(states.map((s) => [s.stream, s.lastId])));
+    return states;
+  }
+
+  /** Moves the group to the checkpoint's position and, with `trim`, trims what every retained checkpoint is past. */
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    const release = this.#positions.completed(checkpointId);
+    if (release === undefined || this.#streams.length === 0) return this.#releasing;
+    this.#releasing = this.#releasing.then(() => this.#release(release.committed, release.releasable));
+    return this.#releasing;
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.#positions.aborted(checkpointId);
+  }
+
+  /** Never throws: a release that fails is logged, and the next complete checkpoint releases as far. */
+  async #release(committed: ReadonlyMap<string, string>, releasable: ReadonlyMap<string, string>): Promise<void> {
+    const { group, trim } = this.#o;
+    try {
+      const pipeline = this.client.pipeline();
+      const setIds: string[] = [];
+      for (const [stream, id] of committed) {
+        if (group !== undefined) {
+          pipeline.xgroup('SETID', stream, group, id);
+          setIds.push(stream);
+        }
+        const upTo = releasable.get(stream);
+        if (trim && upTo !== undefined && upTo !== STREAM_START) pipeline.xtrim(stream, 'MINID', nextStreamId(upTo));
+      }
+      const results = (await pipeline.exec()) ?? [];
+      for (let i = 0; i < results.length; i++) {
+        const err = results[i][0];
+        if (err === null) continue;
+        const stream = i < setIds.length ? setIds[i] : undefined;
+        if (stream !== undefined && group !== undefined && /NOGROUP|requires the key to exist/.test(err.message)) {
+          await this.#createGroup(stream, group, committed.get(stream)!);
+        } else {
+          throw err;
+        }
+      }
+    } catch (e) {
+      this.logger.warn({ err: e }, 'releasing stream input after a complete checkpoint failed; the next checkpoint retries');
+    }
+  }
+
+  async #createGroup(stream: string, group: string, id: string): Promise<void> {
+    try {
+      await this.client.xgroup('CREATE', stream, group, id, 'MKSTREAM');
+    } catch (e) {
+      if (!(e instanceof Error && e.message.startsWith('BUSYGROUP'))) throw e;
+      await this.client.xgroup('SETID', stream, group, id);
+    }
+  }
+
+  protected override interruptFetch(): void {
+    this.#blocking?.disconnect();
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.#releasing;
+    await this.#o.conn.close();
+  }
+}
+
+/** An entry without the payload field, as JSON of its fields (for its dead letter). */
+function entryAsJson(fields: Buffer[]): Buffer {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) o[fields[i].toString()] = fields[i + 1].toString();
+  return Buffer.from(JSON.stringify(o));
+}

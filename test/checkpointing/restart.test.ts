@@ -1,0 +1,115 @@
+/**
+ * Restart from the latest checkpoint: a user function that throws once makes the job restart, and
+ * the exactly-once file sink's output is that of an uninterrupted run, record by record.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileSink, fixedDelay, generatorSource, type Sink, type StreamEnvironment } from '@weir/core';
+import { readCommitted } from '../support/file-sink-output.ts';
+import { capturingLogger, CountPerKey, keyedRecord, quietEnv, tempDirs, waitUntil, type Counted, type Keyed } from '../support/checkpoint-jobs.ts';
+
+const KEYS = 100;
+const COUNT = 24_000;
+
+// Module-level, as a function's own fields are copied per subtask and per attempt.
+/** How often the map threw. */
+let thrown = 0;
+/** Whether a checkpoint completed, and the sink committed on it. */
+let committedOnce = false;
+
+/**
+ * Throws once, on the first record of key k7 after the sink first committed: the failure comes
+ * after committed output and after a checkpoint to restore from, whatever the machine's speed.
+ */
+function throwOnceAfterACommit(r: Keyed): Keyed {
+  if (thrown === 0 && committedOnce && r.i % KEYS === 7) {
+    thrown++;
+    throw new Error(`cannot handle record ${r.i} (first attempt only)`);
+  }
+  return r;
+}
+
+/** The file sink, noting its first commit. */
+function noticingFileSink(directory: string): Sink<Counted> {
+  const sink = fileSink<Counted>({ directory });
+  return {
+    createWriter(ctx) {
+      const writer = sink.createWriter(ctx);
+      const commit = writer.notifyCheckpointComplete!.bind(writer);
+      writer.notifyCheckpointComplete = async (id) => {
+        await commit(id);
+        committedOnce = true;
+      };
+      return writer;
+    },
+  };
+}
+
+function defineJob(env: StreamEnvironment, storage: string, out: string): void {
+  env.enableCheckpointing(30, { storage });
+  env
+    .fromSource(generatorSource({ count: COUNT, generate: keyedRecord(KEYS), ratePerSecond: 30_000 }))
+    .uid('source')
+    .map(throwOnceAfterACommit)
+    .uid('poisoned')
+    .keyBy((r) => r.k)
+    .process(new CountPerKey())
+    .uid('count')
+    .sinkTo(noticingFileSink(out))
+    .uid('sink');
+}
+
+/** The output of an uninterrupted run: record i of key k is the (i div KEYS + 1)-th of its key. */
+function uninterrupted(): string[] {
+  return Array.from({ length: COUNT }, (_, i) => `k${i % KEYS}:${Math.floor(i / KEYS) + 1}:${i}`).sort();
+}
+
+const dirs = tempDirs();
+afterAll(() => dirs.cleanup());
+
+describe('restarting after a failure', () => {
+  it('restarts once from the latest checkpoint and commits exactly the output of an uninterrupted run', async () => {
+    const root = await dirs.make();
+    const out = join(root, 'out');
+    const { logger, entries } = capturingLogger();
+    const env = quietEnv(2, logger);
+    env.setRestartStrategy(fixedDelay({ attempts: 2, delay: 10 }));
+    defineJob(env, join(root, 'ck'), out);
+    thrown = 0;
+    committedOnce = false;
+
+    const result = await env.execute('restart-once');
+    expect(result).toMatchObject({ status: 'finished', restarts: 1 });
+    expect(thrown).toBe(1);
+    // The second attempt restored the checkpoint taken before the failure, not a fresh start.
+    const restarting = entries.findIndex((e) => e.msg === 'job failed; restarting from the latest checkpoint');
+    expect(restarting).toBeGreaterThanOrEqual(0);
+    expect(entries.slice(restarting).some((e) => e.msg.startsWith('restoring from checkpoint'))).toBe(true);
+
+    const committed = (await readCommitted<Counted>(out)).map((o) => `${o.k}:${o.n}:${o.i}`).sort();
+    expect(committed.length).toBe(COUNT);
+    expect(committed).toEqual(uninterrupted());
+    // Nothing staged is left behind by the failed attempt.
+    expect(await readdir(join(out, '.staging'))).toEqual([]);
+  });
+
+  it('backs off exponentially by default when checkpointing is on (cancelled before the first restart)', async () => {
+    const root = await dirs.make();
+    const { logger, entries } = capturingLogger();
+    const env = quietEnv(1, logger);
+    defineJob(env, join(root, 'ck'), join(root, 'out'));
+    thrown = 0;
+    committedOnce = false;
+
+    const client = env.executeAsync('default-backoff');
+    await waitUntil(() => entries.some((e) => e.msg === 'job failed; restarting from the latest checkpoint'), 'the restart');
+    const restart = entries.find((e) => e.msg === 'job failed; restarting from the latest checkpoint')!;
+    expect(String(restart.strategy)).toMatch(/exponential/i);
+    // 1 s initial backoff, ±10% jitter: the test does not wait for it.
+    expect(restart.delayMs).toBeGreaterThanOrEqual(900);
+    expect(restart.delayMs).toBeLessThanOrEqual(1_100);
+    client.cancel();
+    expect((await client.result).status).toBe('cancelled');
+  });
+});

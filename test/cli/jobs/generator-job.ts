@@ -1,0 +1,67 @@
+/**
+ * The job the CLI tests run with `weir run`: a deterministic generator → keyBy → a keyed count in
+ * ValueState → the exactly-once file sink. Record i has key `k<i mod KEYS>`; its output is
+ * `{ k, n, i }`, n being how many records of key k came up to and including i, so the whole output
+ * is known in advance, record by record. With KEYS a multiple of the first run's parallelism, every
+ * key comes from one source split, so n does not depend on timing, not even after a rescale.
+ *
+ * No checkpointing here: the command line turns it on. Environment: OUT_DIR, COUNT, KEYS, RATE
+ * (records per second; unlimited when unset).
+ */
+import {
+  ValueStateDescriptor,
+  fileSink,
+  generatorSource,
+  type Collector,
+  type KeyedContext,
+  type KeyedProcessFunction,
+  type KeyedRuntimeContext,
+  type StreamEnvironment,
+  type ValueState,
+} from '@weir/core';
+
+export interface Out {
+  readonly k: string;
+  readonly n: number;
+  readonly i: number;
+}
+
+class CountPerKey implements KeyedProcessFunction<string, { k: string; i: number }, Out> {
+  count!: ValueState<number>;
+  open(ctx: KeyedRuntimeContext): void {
+    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
+  }
+  processElement(value: { k: string; i: number }, ctx: KeyedContext<string>, out: Collector<Out>): void {
+    const n = (this.count.value() ?? 0) + 1;
+    this.count.update(n);
+    out.collect({ k: ctx.getCurrentKey(), n, i: value.i });
+  }
+}
+
+export default function job(env: StreamEnvironment): void {
+  const outDir = process.env.OUT_DIR;
+  if (outDir === undefined) throw new Error('OUT_DIR is required');
+  const keys = Number(process.env.KEYS ?? '50');
+  const rate = process.env.RATE === undefined ? undefined : Number(process.env.RATE);
+  env
+    .fromSource(generatorSource({ count: Number(process.env.COUNT ?? '10000'), generate: (i) => ({ k: `k${i % keys}`, i }), ratePerSecond: rate }))
+    .uid('source')
+    .keyBy((r) => r.k)
+    .process(new CountPerKey())
+    .uid('count')
+    .sinkTo(fileSink<Out>({ directory: outDir }))
+    .uid('sink');
+}
+
+/** The output of an uninterrupted run, computed, sorted by i. */
+export function expectedOutput(count: number, keys: number): Out[] {
+  const seen = new Map<string, number>();
+  const out: Out[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = `k${i % keys}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    out.push({ k, n, i });
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+/**
+ * The job the Redis list crash test kills: a Redis list queue → keyBy → a keyed count in ValueState →
+ * an exactly-once Redis stream sink. Item i is `{ k: 'k<i mod KEYS>', i }`; the output for it is
+ * `{ k, n, i }` with n the number of items of key k up to and including i (in the order the job
+ * read them).
+ *
+ * Configured by environment: REDIS_URL, LIST, OUT_STREAM, CK_DIR, PARALLELISM, INTERVAL, and
+ * WORK_US: microseconds of busy work per record, so that a backlog builds up behind the count (the
+ * source then holds fetched, undelivered records when checkpoints and kills happen).
+ */
+import {
+  StreamEnvironment,
+  ValueStateDescriptor,
+  fixedDelay,
+  type Collector,
+  type KeyedContext,
+  type KeyedProcessFunction,
+  type KeyedRuntimeContext,
+  type ValueState,
+} from '@weir/core';
+import { redisListSource, redisStreamSink } from '@weir/redis';
+import { pino } from 'pino';
+
+const env = (name: string, fallback?: string): string => {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined) throw new Error(`${name} is required`);
+  return v;
+};
+
+interface In {
+  k: string;
+  i: number;
+}
+interface Out {
+  k: string;
+  n: number;
+  i: number;
+}
+
+class CountPerKey implements KeyedProcessFunction<string, In, Out> {
+  count!: ValueState<number>;
+  open(ctx: KeyedRuntimeContext): void {
+    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
+  }
+  processElement(value: In, ctx: KeyedContext<string>, out: Collector<Out>): void {
+    if (workMs > 0) for (const end = performance.now() + workMs; performance.now() < end; );
+    const n = (this.count.value() ?? 0) + 1;
+    this.count.update(n);
+    out.collect({ k: ctx.getCurrentKey(), n, i: value.i });
+  }
+}
+
+const redis = env('REDIS_URL');
+const workMs = Number(env('WORK_US', '0')) / 1000;
+const e = StreamEnvironment.create({
+  parallelism: Number(env('PARALLELISM', '1')),
+  // Small channels: backpressure reaches the source, which then holds fetched records at barriers.
+  channelCapacity: 2,
+  logger: pino({ level: process.env.WEIR_LOG_LEVEL ?? 'info' }, pino.destination(2)),
+});
+e.enableCheckpointing(Number(env('INTERVAL', '100')), { storage: env('CK_DIR'), retained: 2, tolerableFailures: 1000 });
+e.setRestartStrategy(fixedDelay({ attempts: 1000, delay: 100 }));
+e.fromSource(redisListSource<In>({ redis, list: env('LIST'), format: 'json', batchSize: 1000, pollMs: 20 }))
+  .uid('queue')
+  .keyBy((r) => r.k)
+  .process(new CountPerKey())
+  .uid('count')
+  .sinkTo(redisStreamSink<Out>({ redis, stream: env('OUT_STREAM'), exactlyOnce: true }))
+  .uid('sink');
+await e.execute('redis-list-count');
