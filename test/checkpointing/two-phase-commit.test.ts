@@ -93,12 +93,16 @@ describe('TwoPhaseCommitSinkWriter', () => {
     for (const [id, r] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) await checkpoint(w, id, r);
     w.take();
     // Checkpoint 1 never reported complete (say it was aborted): 2 covers its transaction too.
-    await w.notifyCheckpointComplete(2);
+    // Commits run in the background: whenCommitted() waits for them.
+    w.notifyCheckpointComplete(2);
+    await w.whenCommitted();
     expect(w.take()).toEqual(['commit w1-0', 'commit w1-1']);
-    await w.notifyCheckpointComplete(2);
-    await w.notifyCheckpointComplete(1);
+    w.notifyCheckpointComplete(2);
+    w.notifyCheckpointComplete(1);
+    await w.whenCommitted();
     expect(w.take()).toEqual([]);
-    await w.notifyCheckpointComplete(3);
+    w.notifyCheckpointComplete(3);
+    await w.whenCommitted();
     expect(w.take()).toEqual(['commit w1-2']);
   });
 
@@ -109,11 +113,11 @@ describe('TwoPhaseCommitSinkWriter', () => {
     w.preCommitGate = new Promise<void>((resolve) => (release = resolve));
     w.write('a');
     w.snapshotState(1);
-    const committing = w.notifyCheckpointComplete(1);
+    w.notifyCheckpointComplete(1);
     await new Promise((resolve) => setImmediate(resolve));
     expect(w.log.filter((l) => l.startsWith('commit'))).toEqual([]);
     release();
-    await committing;
+    await w.whenCommitted();
     expect(w.take().slice(-3)).toEqual(['pre-commit w1-0', 'begin w1-1', 'commit w1-0']);
   });
 
@@ -164,6 +168,7 @@ describe('the file sink', () => {
     await w.completeSnapshot!(1);
     expect((await fileSinkDir(dir)).parts).toEqual([]);
     await w.notifyCheckpointComplete!(1);
+    await (w as unknown as { whenCommitted(): Promise<void> }).whenCommitted();
     const once = await fileSinkDir(dir);
     expect(once.lines).toEqual(['1', '2']);
 

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCommitted } from '../support/file-sink-output.ts';
-import { crashSeed, seededRandom } from '../support/seeded-random.ts';
+import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 import { expectedOutput, type Out } from './jobs/generator-job.ts';
 import { runWeir, startWeir } from './support/weir-cli.ts';
 
 const JOB = fileURLToPath(new URL('./jobs/generator-job.ts', import.meta.url));
-const KILLS = 22;
+const KILLS = killCount(22);
 const COUNT = 60_000;
 const KEYS = 50;
 
@@ -71,5 +71,5 @@ describe('weir run killed with SIGKILL and run again with the same command', () 
     expect(crashed, context).toEqual(uninterrupted);
     expect(resumed, `${context}: runs that resumed from a checkpoint`).toBeGreaterThan(0);
     expect(await readdir(join(root, 'crashed', 'out', '.staging'))).toEqual([]);
-  }, 80_000);
+  }, crashTimeout(KILLS, 3000));
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildJob } from '../support/child-job.ts';
 import { readCommitted } from '../support/file-sink-output.ts';
-import { crashSeed, seededRandom } from '../support/seeded-random.ts';
+import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 
 const JOB = fileURLToPath(new URL('./jobs/keyed-count-job.ts', import.meta.url));
 
@@ -35,8 +35,8 @@ afterAll(async () => {
 
 describe('a keyed count killed with SIGKILL at random moments', () => {
   it.each([
-    { parallelism: 1, kills: 12 },
-    { parallelism: 2, kills: 10 },
+    { parallelism: 1, kills: killCount(12) },
+    { parallelism: 2, kills: killCount(10) },
   ])(
     'produces exactly the output of an uninterrupted run at parallelism $parallelism ($kills kills)',
     async ({ parallelism, kills }) => {
@@ -91,6 +91,6 @@ describe('a keyed count killed with SIGKILL at random moments', () => {
       // No orphan stages left once the job finished.
       expect(await readdir(join(env.OUT_DIR, '.staging'))).toEqual([]);
     },
-    240_000,
+    crashTimeout(killCount(12)),
   );
 });

@@ -7,7 +7,7 @@ import { unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildJob, type ChildJob } from '../support/child-job.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
-import { crashSeed, seededRandom } from '../support/seeded-random.ts';
+import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 
 const JOB = fileURLToPath(new URL('./redis-list-job.ts', import.meta.url));
 
@@ -87,8 +87,8 @@ async function finalRun(job: ChildJob, list: string, out: string): Promise<void>
 
 describe('a Redis list → keyed count → exactly-once Redis stream job killed with SIGKILL at random moments', () => {
   it.each([
-    { parallelism: 1, kills: 10 },
-    { parallelism: 2, kills: 5 },
+    { parallelism: 1, kills: killCount(10) },
+    { parallelism: 2, kills: killCount(5) },
   ])(
     'outputs every queued item exactly once at parallelism $parallelism ($kills kills), losing none from the queue',
     async ({ parallelism, kills }) => {
@@ -149,6 +149,6 @@ describe('a Redis list → keyed count → exactly-once Redis stream job killed 
       expect(await c.llen(list)).toBe(0);
       expect(await c.llen(`${list}:dead`)).toBe(0);
     },
-    90_000,
+    crashTimeout(killCount(10), 4000),
   );
 });

@@ -49,11 +49,11 @@ describe('the exactly-once stream sink', () => {
     expect(await client.xlen(stream)).toBe(0);
     expect(await scanKeys(client, stagePattern(nameOf(ctx)))).toHaveLength(1);
     await writeAll(writer, range(10, 15));
-    await writer.notifyCheckpointComplete!(1);
+    await complete(writer, 1);
     expect(await readStream<number>(client, stream)).toEqual(range(0, 10));
     expect(await scanKeys(client, stagePattern(nameOf(ctx)))).toEqual([]);
     await checkpoint(writer, 2);
-    await writer.notifyCheckpointComplete!(2);
+    await complete(writer, 2);
     expect(await readStream<number>(client, stream)).toEqual(range(0, 15));
     await writer.close!();
   });
@@ -68,7 +68,7 @@ describe('the exactly-once stream sink', () => {
     await writeAll(writer, range(5, 8));
     await checkpoint(writer, 2);
     expect(await client.xlen(stream)).toBe(0);
-    await writer.notifyCheckpointComplete!(2);
+    await complete(writer, 2);
     expect(await readStream<number>(client, stream)).toEqual(range(0, 8));
     await writer.close!();
   });
@@ -80,7 +80,7 @@ describe('the exactly-once stream sink', () => {
     await writer.open!();
     await writeAll(writer, range(0, 7));
     const [state] = (await checkpoint(writer, 1)) as [{ pending: [number, { name: string; subtask: number; beganAfter: number }][] }];
-    await writer.notifyCheckpointComplete!(1);
+    await complete(writer, 1);
     await writer.close!();
     const [, txn] = state.pending[0];
     const again = await commitTransaction(
@@ -116,7 +116,7 @@ describe('the exactly-once stream sink', () => {
     expect(await scanKeys(client, stagePattern(nameOf(ctx)))).toEqual([]);
     await writeAll(restored, [100]);
     await checkpoint(restored, 2);
-    await restored.notifyCheckpointComplete!(2);
+    await complete(restored, 2);
     expect(await readStream<number>(client, stream)).toEqual([...range(0, 10), 100]);
     await restored.close!();
   });
@@ -130,7 +130,7 @@ describe('the exactly-once stream sink', () => {
     await first.open!();
     await writeAll(first, range(0, 3));
     const state1 = await checkpoint(first, 1);
-    await first.notifyCheckpointComplete!(1);
+    await complete(first, 1);
     await writeAll(first, range(3, 6));
     await checkpoint(first, 2); // checkpoint 2 never completes
     await first.close!();
@@ -202,7 +202,7 @@ describe('the exactly-once stream sink', () => {
     await writer.open!();
     await writeAll(writer, range(0, 1000).map((id) => ({ id })));
     await checkpoint(writer, 1);
-    await writer.notifyCheckpointComplete!(1);
+    await complete(writer, 1);
     const [first] = await client.xrange(stream, '-', '+', 'COUNT', 1);
     expect(first[1]).toEqual(['id', expect.any(String), 'kind', 'bid']);
     const length = await client.xlen(stream);
@@ -235,7 +235,7 @@ describe('the exactly-once list and hash sinks', () => {
     await writeAll(writer, ['a', 'b', 'c', 'd', 'e']);
     const state = await checkpoint(writer, 1);
     expect(await client.llen(list)).toBe(0);
-    await writer.notifyCheckpointComplete!(1);
+    await complete(writer, 1);
     await writer.close!();
     const again = sink.createWriter({ ...ctx, restoredState: state });
     await again.open!();
@@ -249,7 +249,7 @@ describe('the exactly-once list and hash sinks', () => {
     await writer.open!();
     await writeAll(writer, [{ job: 'x' }, { job: 'y' }]);
     await checkpoint(writer, 1);
-    await writer.notifyCheckpointComplete!(1);
+    await complete(writer, 1);
     await writer.close!();
     expect((await client.lrangeBuffer(list, 0, -1)).map((b) => decodeRecord(b))).toEqual([{ job: 'x' }, { job: 'y' }]);
   });
@@ -263,7 +263,7 @@ describe('the exactly-once list and hash sinks', () => {
     await writeAll(writer, ['a', 'b', 'a', 'c', 'a'].map((word) => ({ word })));
     const state = await checkpoint(writer, 1);
     expect(await client.hlen(hash)).toBe(0);
-    await writer.notifyCheckpointComplete!(1);
+    await complete(writer, 1);
     await writer.close!();
     const restored = sink.createWriter({ ...ctx, restoredState: state });
     await restored.open!();
@@ -271,3 +271,9 @@ describe('the exactly-once list and hash sinks', () => {
     expect(await client.hgetall(hash)).toEqual({ a: '3', b: '1', c: '1' });
   });
 });
+
+/** notifyCheckpointComplete starts commits in the background; wait for them like a later step would. */
+async function complete(writer: { notifyCheckpointComplete?(id: number): void | Promise<void> }, id: number): Promise<void> {
+  await writer.notifyCheckpointComplete!(id);
+  await (writer as { whenCommitted?(): Promise<void> }).whenCommitted?.();
+}

@@ -89,7 +89,9 @@ describe('a job writing to the exactly-once Redis stream sink', () => {
     }
     const result = await job;
     expect(result.status).toBe('finished');
-    expect(result.restarts).toBeGreaterThanOrEqual(2);
+    // An outage that falls between two writes is ridden out by the client reconnecting (commands
+    // issued meanwhile wait in its offline queue, unsent): not every outage forces a restart.
+    expect(result.restarts).toBeGreaterThanOrEqual(1);
     const after = redis.client();
     const out = (await readStream<Count>(after, stream)).map((c) => `${c.k}:${c.n}:${c.i}`).sort();
     expect(out.length).toBe(count);

@@ -19,3 +19,17 @@ export function crashSeed(testName: string): number {
   console.log(`[${testName}] crash seed ${seed} (replay with WEIR_CRASH_SEED=${seed})`);
   return seed;
 }
+
+/**
+ * How many kills a crash test makes: `base` in `npm test`, multiplied by `WEIR_SOAK_FACTOR`
+ * (default 10) under `npm run test:soak`, which sets `WEIR_SOAK=1`.
+ */
+export function killCount(base: number): number {
+  if (process.env.WEIR_SOAK !== '1') return base;
+  return base * Number(process.env.WEIR_SOAK_FACTOR ?? 10);
+}
+
+/** The timeout for a crash test that makes `kills` kills of about `msPerKill` each. */
+export function crashTimeout(kills: number, msPerKill = 2500): number {
+  return 60_000 + kills * msPerKill;
+}

@@ -20,6 +20,9 @@ export type RedisConnection = string | RedisOptions | Redis;
 export const defaultConnectionOptions: RedisOptions = {
   maxRetriesPerRequest: 2,
   enableOfflineQueue: true,
+  // A command in flight when the connection drops may have been applied: re-sending it could
+  // apply a staging write twice. It fails instead, and the job recovers from its checkpoint.
+  autoResendUnfulfilledCommands: false,
 };
 
 /** A connection resolved from a {@link RedisConnection}, with its ownership fixed. */

@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import type { SinkWriter, SinkWriterContext } from './sink.ts';
 
 /** One writer's state in a checkpoint: transactions pre-committed for checkpoints, and the one open. */
@@ -25,6 +26,10 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
   #current!: Txn;
   readonly #pending: [number, Txn][] = [];
   readonly #preCommits = new Map<number, Promise<void>>();
+  /** Commits run here, one at a time and in checkpoint order, off the task's loop. */
+  readonly #commits = new PQueue({ concurrency: 1 });
+  readonly #committing = new Set<number>();
+  #commitError: unknown = undefined;
 
   constructor(readonly context: SinkWriterContext) {}
 
@@ -69,6 +74,7 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
   }
 
   snapshotState(checkpointId: number): unknown[] {
+    this.#throwIfCommitFailed();
     const txn = this.#current;
     this.#pending.push([checkpointId, txn]);
     this.#preCommits.set(checkpointId, this.preCommit(txn));
@@ -82,15 +88,43 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
     await this.#preCommits.get(checkpointId);
   }
 
-  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+  /**
+   * Commits every transaction up to checkpoint n, in order, in the background: the task keeps
+   * processing while Redis or the disk does the work. A transaction stays in the pending list
+   * (and so in every snapshot) until its commit has finished, so a crash mid-commit is repaired by
+   * the restore committing it again. A failed commit fails the task at its next checkpoint step.
+   */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.#throwIfCommitFailed();
     // Transactions of aborted checkpoints before n are covered by n too: commit them with it.
-    while (this.#pending.length > 0 && this.#pending[0][0] <= checkpointId) {
-      const [id, txn] = this.#pending[0];
-      await this.#preCommits.get(id);
-      await this.commit(txn);
-      this.#pending.shift();
-      this.#preCommits.delete(id);
+    for (const entry of this.#pending) {
+      const [id, txn] = entry;
+      if (id > checkpointId) break;
+      if (this.#committing.has(id)) continue;
+      this.#committing.add(id);
+      const preCommitted = this.#preCommits.get(id);
+      this.#commits
+        .add(async () => {
+          await preCommitted;
+          await this.commit(txn);
+          this.#pending.splice(this.#pending.indexOf(entry), 1);
+          this.#preCommits.delete(id);
+          this.#committing.delete(id);
+        })
+        .catch((e: unknown) => {
+          this.#commitError ??= e;
+        });
     }
+  }
+
+  /** Resolves when every commit started so far has finished (or failed). */
+  async whenCommitted(): Promise<void> {
+    await this.#commits.onIdle();
+    this.#throwIfCommitFailed();
+  }
+
+  #throwIfCommitFailed(): void {
+    if (this.#commitError !== undefined) throw this.#commitError;
   }
 
   /**
@@ -99,6 +133,7 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
    */
   async flush(endOfInput: boolean): Promise<void> {
     if (!endOfInput) return;
+    await this.whenCommitted();
     const txn = this.#current;
     await this.preCommit(txn);
     for (const [, pending] of this.#pending.splice(0)) await this.commit(pending);
