@@ -24,7 +24,7 @@ async function window(warmupMs: number, windowMs: number, checkpointDir: string 
   const counter = { n: 0 };
   const sink: Sink<Bid> = { createWriter: () => ({ write: () => void counter.n++ }) };
   const env = StreamEnvironment.create({ logger: pino({ level: 'warn' }) });
-  if (checkpointDir !== undefined) env.enableCheckpointing(1000, { storage: checkpointDir, fresh: true });
+  if (checkpointDir !== undefined) env.enableCheckpointing(1000, { storage: await mkdtemp(join(checkpointDir, 'w-')) });
   env.fromSource(generatorSource({ generate })).map(double).filter(keep).keyBy((b) => b.key).reduce(sum).sinkTo(sink);
   const client = env.executeAsync('bench-checkpoint');
   await sleep(warmupMs);

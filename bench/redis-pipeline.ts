@@ -53,7 +53,7 @@ async function rawLoop(client: Redis, stream: string, n: number): Promise<number
 async function weir(url: string, client: Redis, stream: string, n: number, dir: string): Promise<number> {
   const out = `${stream}:weir-out`;
   const env = StreamEnvironment.create({ logger: pino({ level: 'warn' }) });
-  env.enableCheckpointing(1000, { storage: dir, fresh: true });
+  env.enableCheckpointing(1000, { storage: dir });
   env
     .fromSource(redisStreamSource<Bid>({ redis: url, streams: [stream], format: 'json', startAt: 'earliest', group: false }))
     .uid('bids')
@@ -121,6 +121,8 @@ export async function runRedisPipeline(n: number, bullN: number): Promise<void> 
     console.log(`  weir / bullmq: ${(w / b).toFixed(1)}x`);
   } finally {
     client.disconnect();
+    // Let clients that are closing (BullMQ's, the job's) finish before the server goes away.
+    await new Promise((r) => setTimeout(r, 200));
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -31,6 +31,11 @@ export interface RuntimeContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly maxParallelism: number;
+  /**
+   * Operator (non-keyed) list state of this subtask, checkpointed with it. On a restore at another
+   * parallelism the elements are redistributed round-robin, so each must stand on its own.
+   */
+  getOperatorListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
 }
 
 /** The runtime context of a function on a keyed stream: also hands out keyed state. */

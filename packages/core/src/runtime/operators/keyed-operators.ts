@@ -5,6 +5,8 @@ import type { ValueState } from '../../state/state.ts';
 import { operatorFailure } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { keyedContext, requireKeyedBackend } from './runtime-context.ts';
+import { OperatorStateStore } from '../../state/operator/operator-state-store.ts';
+import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 import { AbstractStreamOperator, DEAD_LETTERED, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
 /**
@@ -47,6 +49,7 @@ export class ReduceOperator<T> extends AbstractStreamOperator<T, T> {
 /** Runs a {@link KeyedProcessFunction} with keyed state and the current key. */
 export class KeyedProcessOperator<K extends Key, I, O> extends AbstractStreamOperator<I, O> {
   readonly #context: ReturnType<typeof keyedContext<K>>;
+  readonly #operatorState: OperatorStateStore;
 
   constructor(
     ctx: OperatorContext,
@@ -54,7 +57,12 @@ export class KeyedProcessOperator<K extends Key, I, O> extends AbstractStreamOpe
     readonly fn: KeyedProcessFunction<K, I, O>,
   ) {
     super(ctx, output);
-    this.#context = keyedContext<K>(ctx);
+    this.#operatorState = new OperatorStateStore(ctx.restoredLists);
+    this.#context = keyedContext<K>(ctx, this.#operatorState);
+  }
+
+  snapshotState(): OperatorLists | undefined {
+    return this.#operatorState.snapshot();
   }
 
   override async open(): Promise<void> {

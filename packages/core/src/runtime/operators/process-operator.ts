@@ -2,11 +2,14 @@ import type { Collector, ProcessFunction, RuntimeContext } from '../../api/funct
 import { operatorFailure } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { runtimeContext } from './runtime-context.ts';
+import { OperatorStateStore } from '../../state/operator/operator-state-store.ts';
+import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 import { AbstractStreamOperator, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
 /** Runs a {@link ProcessFunction}: its own copy per subtask, opened before the first record. */
 export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> {
   readonly #context: RuntimeContext;
+  readonly #operatorState: OperatorStateStore;
 
   constructor(
     ctx: OperatorContext,
@@ -14,7 +17,12 @@ export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> {
     readonly fn: ProcessFunction<I, O>,
   ) {
     super(ctx, output);
-    this.#context = runtimeContext(ctx);
+    this.#operatorState = new OperatorStateStore(ctx.restoredLists);
+    this.#context = runtimeContext(ctx, this.#operatorState);
+  }
+
+  snapshotState(): OperatorLists | undefined {
+    return this.#operatorState.snapshot();
   }
 
   override async open(): Promise<void> {

@@ -2,9 +2,10 @@ import type { KeyedContext, KeyedRuntimeContext, RuntimeContext } from '../../ap
 import type { Key } from '../../state/key.ts';
 import type { KeyedStateBackend } from '../../state/state-backend.ts';
 import type { OperatorContext } from './stream-operator.ts';
+import type { OperatorStateStore } from '../../state/operator/operator-state-store.ts';
 
-/** The read-only view of an operator's context that user functions get. */
-export function runtimeContext(ctx: OperatorContext): RuntimeContext {
+/** The view of an operator's context that user functions get; `store` holds its operator list state. */
+export function runtimeContext(ctx: OperatorContext, store: OperatorStateStore): RuntimeContext {
   return {
     jobName: ctx.jobName,
     operatorName: ctx.operatorName,
@@ -12,14 +13,15 @@ export function runtimeContext(ctx: OperatorContext): RuntimeContext {
     subtaskIndex: ctx.subtaskIndex,
     parallelism: ctx.parallelism,
     maxParallelism: ctx.maxParallelism,
+    getOperatorListState: (d) => store.getListState(d),
   };
 }
 
 /** Context of a keyed function: state by descriptor and the current key. One object per subtask, reused per record. */
-export function keyedContext<K extends Key>(ctx: OperatorContext): KeyedContext<K> & KeyedRuntimeContext {
+export function keyedContext<K extends Key>(ctx: OperatorContext, store: OperatorStateStore): KeyedContext<K> & KeyedRuntimeContext {
   const backend = requireKeyedBackend(ctx);
   return {
-    ...runtimeContext(ctx),
+    ...runtimeContext(ctx, store),
     getCurrentKey: () => backend.getCurrentKey() as K,
     getState: (d) => backend.getValueState(d),
     getListState: (d) => backend.getListState(d),
