@@ -1,15 +1,11 @@
 import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Sink } from '../connector/sink.ts';
 import type { OneInputTransformation, Partitioner, PartitionTransformation, Transformation } from '../graph/transformation.ts';
-import { FilterOperator, FlatMapOperator, MapOperator } from '../runtime/operators/simple-operators.ts';
-import { ProcessOperator } from '../runtime/operators/process-operator.ts';
-import { KeyedProcessOperator, ReduceOperator } from '../runtime/operators/keyed-operators.ts';
-import { SinkOperator } from '../runtime/operators/sink-operator.ts';
-import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
+import type { OperatorSpec } from '../graph/operator-spec.ts';
 import type { Key } from '../state/key.ts';
 import { ConfigError, requireInteger } from '../util/config-error.ts';
-import { copyPerSubtask } from './copy-per-subtask.ts';
 import type {
+  Collector,
   FilterFunction,
   FlatMapFunction,
   KeyedProcessFunction,
@@ -19,6 +15,8 @@ import type {
   ReduceFunction,
 } from './functions.ts';
 import type { StreamEnvironment } from './stream-environment.ts';
+
+type OperatorFlatMap = (value: unknown, out: Collector<unknown>) => void;
 
 // DataStream and KeyedStream share this file: keyBy() returns a KeyedStream, which extends
 // DataStream, and ES modules cannot initialise that pair across two files that import each other.
@@ -37,22 +35,22 @@ export class DataStream<T> {
 
   /** One output per input, `fn(value)`. @example `stream.map((x) => x * 2)` */
   map<R>(fn: MapFunction<T, R>): DataStream<R> {
-    return this.transform<R>('Map', (ctx, out) => new MapOperator(ctx, out, fn));
+    return this.transform<R>('Map', { kind: 'map', fn: fn as (v: unknown) => unknown });
   }
 
   /** Keeps the records for which `fn` returns true. */
   filter(fn: FilterFunction<T>): DataStream<T> {
-    return this.transform<T>('Filter', (ctx, out) => new FilterOperator(ctx, out, fn));
+    return this.transform<T>('Filter', { kind: 'filter', fn: fn as (v: unknown) => boolean });
   }
 
   /** Zero or more outputs per input, emitted with `out.collect(...)`. */
   flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
-    return this.transform<R>('FlatMap', (ctx, out) => new FlatMapOperator(ctx, out, fn));
+    return this.transform<R>('FlatMap', { kind: 'flatMap', fn: fn as OperatorFlatMap });
   }
 
   /** Applies a {@link ProcessFunction} (with `open`/`close`); each subtask gets its own copy of `fn`. */
   process<R>(fn: ProcessFunction<T, R>): DataStream<R> {
-    return this.transform<R>('Process', (ctx, out) => new ProcessOperator(ctx, out, copyPerSubtask(fn)));
+    return this.transform<R>('Process', { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
   }
 
   /**
@@ -91,20 +89,7 @@ export class DataStream<T> {
 
   /** Writes the stream to a sink. */
   sinkTo(sink: Sink<T>): DataStreamSink<T> {
-    const factory: OperatorFactory<T, never> = (ctx) =>
-      new SinkOperator<T>(
-        ctx,
-        sink.createWriter({
-          jobName: ctx.jobName,
-          operatorUid: ctx.operatorUid,
-          subtaskIndex: ctx.subtaskIndex,
-          parallelism: ctx.parallelism,
-          logger: ctx.logger,
-          restoredState: ctx.restoredLists?.writer,
-          checkpointing: ctx.checkpointing,
-        }),
-      );
-    const t = this.#physical('sink', 'Sink', factory as OperatorFactory<unknown, unknown>, false);
+    const t = this.#physical('sink', 'Sink', { kind: 'sink', sink: sink as Sink<unknown> });
     return new DataStreamSink<T>(this.env, t);
   }
 
@@ -167,12 +152,12 @@ export class DataStream<T> {
   }
 
   /** @internal Adds a one-input operator fed by this stream. */
-  protected transform<R>(kind: string, factory: OperatorFactory<T, R>, keyed = false): DataStream<R> {
-    return new DataStream<R>(this.env, this.#physical('operator', kind, factory as OperatorFactory<unknown, unknown>, keyed));
+  protected transform<R>(name: string, operator: OperatorSpec): DataStream<R> {
+    return new DataStream<R>(this.env, this.#physical('operator', name, operator));
   }
 
-  #physical(type: 'operator' | 'sink', name: string, factory: OperatorFactory<unknown, unknown>, keyed: boolean): OneInputTransformation {
-    const t: OneInputTransformation = { ...this.#common(name), type, input: this.transformation, factory, keyed };
+  #physical(type: 'operator' | 'sink', name: string, operator: OperatorSpec): OneInputTransformation {
+    const t: OneInputTransformation = { ...this.#common(name), type, input: this.transformation, operator };
     this.env.addTransformation(t);
     return t;
   }
@@ -208,12 +193,12 @@ export class KeyedStream<K extends Key, T> extends DataStream<T> {
    * @example `words.keyBy((c) => c.word).reduce((a, b) => ({ word: a.word, n: a.n + b.n }))`
    */
   reduce(fn: ReduceFunction<T>): DataStream<T> {
-    return this.transform<T>('Reduce', (ctx, out) => new ReduceOperator(ctx, out, fn), true);
+    return this.transform<T>('Reduce', { kind: 'reduce', fn: fn as (a: unknown, b: unknown) => unknown });
   }
 
   /** Applies a {@link KeyedProcessFunction} with keyed state; each subtask gets its own copy of `fn`. */
   override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {
-    return this.transform<R>('KeyedProcess', (ctx, out) => new KeyedProcessOperator(ctx, out, copyPerSubtask(fn)), true);
+    return this.transform<R>('KeyedProcess', { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
   }
 }
 

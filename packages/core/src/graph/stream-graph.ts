@@ -1,6 +1,6 @@
 import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Source } from '../connector/source.ts';
-import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
+import { needsKeyedInput, type OperatorSpec } from './operator-spec.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { ConfigError } from '../util/config-error.ts';
 import { GraphError } from './graph-error.ts';
@@ -17,7 +17,7 @@ export interface StreamNode {
   readonly keyed: boolean;
   readonly chainable: boolean;
   readonly source: Source<unknown> | undefined;
-  readonly factory: OperatorFactory<unknown, unknown> | undefined;
+  readonly operator: OperatorSpec | undefined;
   /** What the operator does when its user function throws (`'fail'` unless set with `onError`). */
   readonly onError: ErrorPolicy;
   readonly inEdges: StreamEdge[];
@@ -87,10 +87,10 @@ function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults): Str
     kind: t.type === 'source' ? 'source' : t.type === 'sink' ? 'sink' : 'operator',
     parallelism,
     maxParallelism: t.maxParallelism ?? defaults.maxParallelism,
-    keyed: t.type !== 'source' && t.keyed,
+    keyed: t.type !== 'source' && needsKeyedInput(t.operator),
     chainable: t.chainable,
     source: t.type === 'source' ? t.source : undefined,
-    factory: t.type === 'source' ? undefined : t.factory,
+    operator: t.type === 'source' ? undefined : t.operator,
     onError: t.type === 'source' ? 'fail' : (t.onError ?? 'fail'),
     inEdges: [],
     outEdges: [],

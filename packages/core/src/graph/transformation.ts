@@ -1,6 +1,6 @@
 import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Source } from '../connector/source.ts';
-import type { OperatorFactory } from '../runtime/operators/stream-operator.ts';
+import type { OperatorSpec } from './operator-spec.ts';
 import type { Key } from '../state/key.ts';
 
 /**
@@ -40,9 +40,8 @@ export interface SourceTransformation extends Common {
 export interface OneInputTransformation extends Common {
   readonly type: 'operator' | 'sink';
   readonly input: Transformation;
-  readonly factory: OperatorFactory<unknown, unknown>;
-  /** Needs a keyed input (reduce, keyed process): its input must come through `keyBy`. */
-  readonly keyed: boolean;
+  /** What the operator does; reduce and keyed process need a keyed input (through `keyBy`). */
+  readonly operator: OperatorSpec;
   /** What to do when the user function throws; `undefined`: `'fail'`. Set by `onError(...)`. */
   onError?: ErrorPolicy;
 }

@@ -13,6 +13,7 @@ import { TaskCheckpointing, type CheckpointServices } from './checkpointing/task
 import type { ChannelWriter, Transport } from './channel/channel.ts';
 import type { OperatorIdentity } from './errors.ts';
 import { OperatorChain } from './operator-chain.ts';
+import { createOperator } from './operators/create-operator.ts';
 import type { OperatorContext, StreamOperator } from './operators/stream-operator.ts';
 import {
   BroadcastOutput,
@@ -108,7 +109,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       checkpointing: ctx.checkpointing !== null,
       ...errorPolicy(node),
     };
-    const op = node.factory!(opCtx, outputOf(node));
+    const op = createOperator(node.operator!, opCtx, outputOf(node));
     operators.set(node.uid, op);
     built.set(node, op);
   }
