@@ -49,8 +49,9 @@ describe('weir savepoint, weir cancel, then weir run --from-savepoint at another
     expect(await first.exited).toBe(0);
     expect(first.stderr()).toMatch(/job 'gen' cancelled/);
     await expect(stat(join(ck, 'gen', 'control.json'))).rejects.toThrow(/ENOENT/);
+    // A savepoint commits nothing (recovery does not restart from it); what it staged is committed
+    // when the next run restores from it.
     const committedAtSavepoint = (await readCommitted<Out>(env.OUT_DIR)).length;
-    expect(committedAtSavepoint).toBeGreaterThan(0);
     expect(committedAtSavepoint).toBeLessThan(COUNT);
 
     const second = await runWeir(['run', JOB, '--checkpoint-dir', ck, '--job-name', 'gen', '--parallelism', '3', '--from-savepoint', path], { ...env, RATE: '50000' });

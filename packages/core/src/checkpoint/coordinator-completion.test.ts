@@ -112,7 +112,8 @@ describe('CheckpointCoordinator completion', () => {
     const completed = await savepoint.outcome;
     expect(completed).toMatchObject({ checkpointId: 1, location: { kind: 'savepoint' }, metadata: { kind: 'savepoint' } });
     expect(harness.store.added).toEqual([]);
-    expect(harness.tasks.outcomeOf(1)).toBe('completed');
+    // Nor are tasks told: a savepoint must not commit output or release input.
+    expect(harness.tasks.outcomeOf(1)).toBeUndefined();
   });
 
   it('aborts older pending checkpoints as subsumed when a newer one completes, without counting a failure', async () => {

@@ -17,7 +17,8 @@ import type { CheckpointMetadata, OperatorSubtaskState, SubtaskCheckpointMetrics
  *
  * Invariants:
  * - A checkpoint completes only after `storage.finalize` resolved and (for checkpoints, not
- *   savepoints) the store registered it; only then are tasks told `notifyComplete`.
+ *   savepoints) the store registered it; only then are tasks told `notifyComplete` (never for a
+ *   savepoint: recovery does not restart from one, so it must not commit output).
  * - Every checkpoint ends exactly once: completed, or aborted with a reason (location discarded,
  *   tasks told `notifyAborted`). Finalizations run one at a time, in order.
  * - Once finalizing, a checkpoint is no longer aborted by a timeout or decline: the storage outcome decides.
@@ -230,7 +231,10 @@ export class CheckpointCoordinator {
         if (other.pending.checkpointId < checkpointId && other.pending.canBeSubsumed) this.#abort(other, 'subsumed');
       }
     }
-    this.#tellTasks(log, () => this.#o.tasks.notifyComplete(checkpointId));
+    // A savepoint is not where recovery restarts from (only retained checkpoints are), so it must
+    // not commit sink output or release source input (as in Flink since FLIP-193): what it staged
+    // is committed by the next checkpoint, or when a job restores from the savepoint.
+    if (kind === 'checkpoint') this.#tellTasks(log, () => this.#o.tasks.notifyComplete(checkpointId));
     entry.resolve(completed);
   }
 

@@ -85,7 +85,9 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
   }
 
   async completeSnapshot(checkpointId: number): Promise<void> {
-    await this.#preCommits.get(checkpointId);
+    // Every transaction still pending is in this checkpoint's state and is committed when it
+    // completes: a failed pre-commit of an earlier (declined) checkpoint must decline this one too.
+    for (const [id, preCommitted] of [...this.#preCommits]) if (id <= checkpointId) await preCommitted;
   }
 
   /**

@@ -1,4 +1,7 @@
-import type { CheckpointFailureReason } from '../checkpoint/failure-reason.ts';
+import { CheckpointException, type CheckpointFailureReason } from '../checkpoint/failure-reason.ts';
+
+/** How soon a refused request for the final checkpoint is repeated. */
+const FINAL_RETRY_MS = 20;
 import type { CheckpointLocation } from '../checkpoint/storage/checkpoint-storage.ts';
 import type { CheckpointTaskGateway } from '../checkpoint/task-gateway.ts';
 import { CheckpointBarrier } from '../runtime/events.ts';
@@ -19,13 +22,15 @@ export class AttemptGateway implements CheckpointTaskGateway {
   #ended = 0;
   /** The first checkpoint id that counts as final; set when the last reader ends. */
   #finalFrom = Infinity;
+  /** A checkpoint with id ≥ `#finalFrom` has been triggered (and not aborted). */
+  #finalTriggered = false;
 
   constructor(
     readonly attempt: ExecutionAttempt,
     /** The id the next triggered checkpoint will get. */
     readonly nextCheckpointId: () => number,
-    /** Asks for a checkpoint now (the final one); refusals are fine, the periodic trigger follows. */
-    readonly requestCheckpoint: () => void,
+    /** Asks for a checkpoint now (the final one); rejects when the coordinator refuses. */
+    readonly requestCheckpoint: () => Promise<unknown>,
   ) {
     this.#sources = attempt.tasks.map((t) => t.task).filter((t): t is SourceTask<unknown> => t instanceof SourceTask);
     for (const s of this.#sources) {
@@ -34,6 +39,7 @@ export class AttemptGateway implements CheckpointTaskGateway {
   }
 
   triggerSources(checkpointId: number, triggeredAt: number, kind: 'checkpoint' | 'savepoint', location: CheckpointLocation): void {
+    if (kind === 'checkpoint' && checkpointId >= this.#finalFrom) this.#finalTriggered = true;
     const barrier = new CheckpointBarrier(checkpointId, triggeredAt, kind, location);
     for (const s of this.#sources) s.triggerCheckpoint(barrier);
   }
@@ -47,11 +53,28 @@ export class AttemptGateway implements CheckpointTaskGateway {
 
   notifyAborted(checkpointId: number, _reason: CheckpointFailureReason): void {
     for (const { task } of this.attempt.tasks) task.notifyCheckpointAborted(checkpointId);
+    // The final checkpoint failed: ask for another one rather than wait for the periodic trigger.
+    if (checkpointId >= this.#finalFrom) {
+      this.#finalTriggered = false;
+      this.#requestFinal();
+    }
   }
 
   #onReaderEnded(): void {
     if (++this.#ended < this.#sources.length) return;
     this.#finalFrom = this.nextCheckpointId();
-    this.requestCheckpoint();
+    this.#requestFinal();
+  }
+
+  /**
+   * Asks for the final checkpoint until one is triggered: a request is refused while another
+   * checkpoint or a savepoint is in flight, and waiting for the periodic trigger could take minutes.
+   */
+  #requestFinal(): void {
+    if (this.#finalTriggered) return;
+    this.requestCheckpoint().catch((e: unknown) => {
+      if (e instanceof CheckpointException && e.reason === 'coordinator-shutdown') return;
+      setTimeout(() => this.#requestFinal(), FINAL_RETRY_MS);
+    });
   }
 }

@@ -159,9 +159,9 @@ export class JobRun {
     );
     this.#attempt = attempt;
     if (cp !== null && store !== null && idCounter !== null) {
-      const gateway = new AttemptGateway(attempt, () => idCounter.get(), () => {
-        coordinator?.triggerCheckpoint().catch(() => undefined);
-      });
+      const gateway = new AttemptGateway(attempt, () => idCounter.get(), () =>
+        coordinator === undefined ? Promise.reject(new Error('no coordinator')) : coordinator.triggerCheckpoint(),
+      );
       coordinator = new CheckpointCoordinator({
         jobName: this.graph.jobName,
         config: cp.config,
