@@ -57,7 +57,12 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
     port,
     dir,
     url: `redis://127.0.0.1:${port}`,
-    client: () => new Redis({ port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 1 }),
+    client: () => {
+      const c = new Redis({ port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 1 });
+      // Tests kill the server on purpose: a client's reconnect errors are expected, not news.
+      c.on('error', () => undefined);
+      return c;
+    },
     async kill() {
       proc?.kill('SIGKILL');
       await exited();

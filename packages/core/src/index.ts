@@ -36,3 +36,4 @@ export { RestoreError } from './checkpoint/restore/restored-job-state.ts';
 // and state names as the file system storage.
 export { encodeMetadata } from './checkpoint/storage/metadata-serializer.ts';
 export { isSafeStateName, isCheckpointId } from './checkpoint/storage/paths.ts';
+export { assertStateName, inlineHandle, fileHandle, assertMetadataFits, verifyHandleBytes } from './checkpoint/storage/handle-rules.ts';

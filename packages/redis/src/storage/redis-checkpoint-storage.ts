@@ -6,7 +6,12 @@ import {
   decodeMetadata,
   encodeMetadata,
   isCheckpointId,
+  assertMetadataFits,
+  assertStateName,
   isSafeStateName,
+  fileHandle,
+  inlineHandle,
+  verifyHandleBytes,
   type CheckpointListing,
   type CheckpointLocation,
   type CheckpointMetadata,
@@ -102,27 +107,19 @@ export class RedisCheckpointStorage implements CheckpointStorage {
   }
 
   async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StreamStateHandle> {
-    if (!isSafeStateName(name)) {
-      throw new RangeError(`state name must be a safe name ([A-Za-z0-9_][A-Za-z0-9._-]*) other than _metadata, got ${JSON.stringify(name)}`);
-    }
-    const checksum = checksumOf(bytes);
-    if (bytes.byteLength < this.#inlineThreshold) {
-      return { path: '', size: bytes.byteLength, checksum, inline: new Uint8Array(bytes) };
-    }
+    assertStateName(name);
+    const inline = inlineHandle(bytes, this.#inlineThreshold);
+    if (inline !== undefined) return inline;
     const keys = locationKeys(this.#parse(location).root);
     const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const [[, set]] = await this.#exec(this.#client.multi().set(keys.state(name), value, 'NX').sadd(keys.names, name));
     // Two handles of one checkpoint never share a name; a clash is a bug, not an overwrite.
     if (set === null) throw new Error(`state ${name} already exists in ${location.pointer}`);
-    return { path: name, size: bytes.byteLength, checksum };
+    return fileHandle(name, bytes);
   }
 
   async finalize(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<void> {
-    if (metadata.checkpointId !== location.checkpointId || metadata.kind !== location.kind) {
-      throw new Error(
-        `metadata of ${metadata.kind} ${metadata.checkpointId} cannot finalize ${location.kind} ${location.checkpointId}`,
-      );
-    }
+    assertMetadataFits(location, metadata);
     const parsed = this.#parse(location);
     const bytes = encodeMetadata(metadata);
     const multi = this.#client.multi().set(locationKeys(parsed.root).metadata, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -176,7 +173,7 @@ export class RedisCheckpointStorage implements CheckpointStorage {
     const keys = locationKeys(this.#parse(location).root);
     if (handle.inline !== undefined) {
       const pointer = POINTER_SCHEME + keys.metadata;
-      verify(`inline state in ${pointer}`, pointer, handle, handle.inline);
+      verifyHandleBytes(`inline state in ${pointer}`, pointer, handle, handle.inline);
       return handle.inline;
     }
     // The path comes from stored metadata: never let it name a key outside the checkpoint.
@@ -188,7 +185,7 @@ export class RedisCheckpointStorage implements CheckpointStorage {
     const bytes = await this.#client.getBuffer(key);
     if (bytes === null) throw new CorruptStateError(`state ${pointer} is missing`, pointer);
     const out = view(bytes);
-    verify(`state ${pointer}`, pointer, handle, out);
+    verifyHandleBytes(`state ${pointer}`, pointer, handle, out);
     return out;
   }
 
@@ -235,12 +232,3 @@ function view(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-function verify(what: string, pointer: string, handle: StreamStateHandle, bytes: Uint8Array): void {
-  if (bytes.byteLength !== handle.size) {
-    throw new CorruptStateError(`${what}: size mismatch, expected ${handle.size} bytes, actual ${bytes.byteLength}`, pointer);
-  }
-  const actual = checksumOf(bytes);
-  if (actual !== handle.checksum) {
-    throw new CorruptStateError(`${what}: checksum mismatch, expected ${handle.checksum}, actual ${actual}`, pointer);
-  }
-}

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+export { checksumOf } from './checksum.ts';
+import { assertMetadataFits, assertStateName, fileHandle, inlineHandle, verifyHandleBytes } from './handle-rules.ts';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { CheckpointMetadata, StreamStateHandle } from '../types.ts';
 import {
   type CheckpointListing,
@@ -84,25 +85,16 @@ export class FsCheckpointStorage implements CheckpointStorage {
   }
 
   async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StreamStateHandle> {
-    if (!isSafeStateName(name)) {
-      throw new RangeError(`state name must be a safe file name other than ${METADATA_FILE_NAME}, got ${JSON.stringify(name)}`);
-    }
-    const checksum = checksumOf(bytes);
-    if (bytes.byteLength < this.#inlineThreshold) {
-      // A copy: the caller may reuse its buffer after the handle is made.
-      return { path: '', size: bytes.byteLength, checksum, inline: new Uint8Array(bytes) };
-    }
+    assertStateName(name);
+    const inline = inlineHandle(bytes, this.#inlineThreshold);
+    if (inline !== undefined) return inline;
     // 'wx': two handles of one checkpoint never share a name; a clash is a bug, not an overwrite.
     await writeDurably(path.join(this.#dirOf(location), name), bytes, 'wx');
-    return { path: name, size: bytes.byteLength, checksum };
+    return fileHandle(name, bytes);
   }
 
   async finalize(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<void> {
-    if (metadata.checkpointId !== location.checkpointId || metadata.kind !== location.kind) {
-      throw new Error(
-        `metadata of ${metadata.kind} ${metadata.checkpointId} cannot finalize ${location.kind} ${location.checkpointId}`,
-      );
-    }
+    assertMetadataFits(location, metadata);
     const dir = this.#dirOf(location);
     const temp = path.join(dir, tempFileName(METADATA_FILE_NAME, randomBytes(4).toString('hex')));
     try {
@@ -166,7 +158,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     const dir = this.#dirOf(location);
     if (handle.inline !== undefined) {
       const metadataFile = path.join(dir, METADATA_FILE_NAME);
-      verify(`inline state in ${metadataFile}`, metadataFile, handle, handle.inline);
+      verifyHandleBytes(`inline state in ${metadataFile}`, metadataFile, handle, handle.inline);
       return handle.inline;
     }
     // The path comes from metadata on disk: never let it leave the checkpoint's directory.
@@ -175,7 +167,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     }
     const file = path.join(dir, handle.path);
     const bytes = await readOrCorrupt(file, 'state file');
-    verify(`state file ${file}`, file, handle, bytes);
+    verifyHandleBytes(`state file ${file}`, file, handle, bytes);
     return bytes;
   }
 
@@ -201,10 +193,6 @@ export class FsCheckpointStorage implements CheckpointStorage {
   }
 }
 
-/** CRC-32 (zlib) as 8 lowercase hex digits, the form every StreamStateHandle carries. */
-export function checksumOf(bytes: Uint8Array): string {
-  return crc32(bytes).toString(16).padStart(8, '0');
-}
 
 function locationOf(dir: string): CheckpointLocation | undefined {
   const name = path.basename(dir);
@@ -215,15 +203,6 @@ function locationOf(dir: string): CheckpointLocation | undefined {
   return undefined;
 }
 
-function verify(what: string, pointer: string, handle: StreamStateHandle, bytes: Uint8Array): void {
-  if (bytes.byteLength !== handle.size) {
-    throw new CorruptStateError(`${what}: size mismatch, expected ${handle.size} bytes, actual ${bytes.byteLength}`, pointer);
-  }
-  const actual = checksumOf(bytes);
-  if (actual !== handle.checksum) {
-    throw new CorruptStateError(`${what}: checksum mismatch, expected ${handle.checksum}, actual ${actual}`, pointer);
-  }
-}
 
 async function readOrCorrupt(file: string, what: string): Promise<Uint8Array> {
   try {

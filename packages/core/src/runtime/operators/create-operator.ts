@@ -1,7 +1,10 @@
+import type { KeyedContext, KeyedRuntimeContext } from '../../api/functions.ts';
 import type { OperatorSpec } from '../../graph/operator-spec.ts';
+import type { Key } from '../../state/key.ts';
 import type { Output } from '../output/output.ts';
 import { copyPerSubtask } from './copy-per-subtask.ts';
-import { KeyedProcessOperator, ReduceOperator } from './keyed-operators.ts';
+import { ReduceOperator } from './reduce-operator.ts';
+import { keyedContext } from './runtime-context.ts';
 import { ProcessOperator } from './process-operator.ts';
 import { FilterOperator, FlatMapOperator, MapOperator } from './simple-operators.ts';
 import { SinkOperator } from './sink-operator.ts';
@@ -21,7 +24,7 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output:
     case 'reduce':
       return new ReduceOperator(ctx, output, spec.fn);
     case 'keyedProcess':
-      return new KeyedProcessOperator(ctx, output, copyPerSubtask(spec.fn));
+      return new ProcessOperator<unknown, unknown, KeyedContext<Key> & KeyedRuntimeContext>(ctx, output, copyPerSubtask(spec.fn), keyedContext);
     case 'sink':
       return new SinkOperator(
         ctx,

@@ -1,4 +1,4 @@
-import type { Collector, ProcessFunction, RuntimeContext } from '../../api/functions.ts';
+import type { Collector, RuntimeContext } from '../../api/functions.ts';
 import { operatorFailure } from '../errors.ts';
 import type { Output } from '../output/output.ts';
 import { runtimeContext } from './runtime-context.ts';
@@ -6,19 +6,30 @@ import { OperatorStateStore } from '../../state/operator/operator-state-store.ts
 import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 import { AbstractStreamOperator, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
-/** Runs a {@link ProcessFunction}: its own copy per subtask, opened before the first record. */
-export class ProcessOperator<I, O> extends AbstractStreamOperator<I, O> {
-  readonly #context: RuntimeContext;
+/** What a process function looks like to its operator, whatever context it is given (keyed or not). */
+export interface LifecycleFunction<I, O, C> {
+  open?(ctx: C): void | Promise<void>;
+  processElement(value: I, ctx: C, out: Collector<O>): void;
+  close?(): void | Promise<void>;
+}
+
+/**
+ * Runs a {@link ProcessFunction}, or (with a keyed context) a KeyedProcessFunction: its own copy
+ * per subtask, opened before the first record, with operator list state checkpointed with it.
+ */
+export class ProcessOperator<I, O, C extends RuntimeContext = RuntimeContext> extends AbstractStreamOperator<I, O> {
+  readonly #context: C;
   readonly #operatorState: OperatorStateStore;
 
   constructor(
     ctx: OperatorContext,
     output: Output<O>,
-    readonly fn: ProcessFunction<I, O>,
+    readonly fn: LifecycleFunction<I, O, C>,
+    makeContext: (ctx: OperatorContext, store: OperatorStateStore) => C = runtimeContext as (ctx: OperatorContext, store: OperatorStateStore) => C,
   ) {
     super(ctx, output);
     this.#operatorState = new OperatorStateStore(ctx.restoredLists);
-    this.#context = runtimeContext(ctx, this.#operatorState);
+    this.#context = makeContext(ctx, this.#operatorState);
   }
 
   snapshotState(): OperatorLists | undefined {
