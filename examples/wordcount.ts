@@ -5,7 +5,8 @@
  */
 import { printSink, type StreamEnvironment } from '@weir/core';
 
-const lines = [
+/** The input, exported so that tests (and curious users) can check the counts. */
+export const lines = [
   'a weir is a low barrier across a river',
   'it keeps the flow of the river even',
   'barriers are what this runtime is built around',
