@@ -7,15 +7,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import {
-  StreamEnvironment,
-  ValueStateDescriptor,
-  type Collector,
-  type KeyedContext,
-  type KeyedProcessFunction,
-  type KeyedRuntimeContext,
-  type ValueState,
-} from '@weir/core';
+import { StreamEnvironment } from '@weir/core';
 
 /** An environment that logs nothing (or to `logger`). */
 export function quietEnv(parallelism = 1, logger: Logger = pino({ level: 'silent' })): StreamEnvironment {
@@ -46,41 +38,8 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, wha
   }
 }
 
-/** Input of the keyed count: record `i` of key `k`. */
-export interface Keyed {
-  readonly k: string;
-  readonly i: number;
-}
-
-/** Output of the keyed count: record `i` was the `n`-th of key `k`. */
-export interface Counted {
-  readonly k: string;
-  readonly n: number;
-  readonly i: number;
-}
-
-/** Record `i` of `keys` keys: key `k<i mod keys>`. */
-export const keyedRecord = (keys: number) => (i: number): Keyed => ({ k: `k${i % keys}`, i });
-
-/**
- * Counts records per key in ValueState and emits `{ k, n, i }`. With `payload` it also keeps a
- * string per key, so that the keyed state of a few thousand keys outgrows the 20 KB inline limit.
- */
-export class CountPerKey implements KeyedProcessFunction<string, Keyed, Counted> {
-  count!: ValueState<number>;
-  text!: ValueState<string>;
-  constructor(readonly payload = 0) {}
-  open(ctx: KeyedRuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
-    this.text = ctx.getState(new ValueStateDescriptor<string>('text', ''));
-  }
-  processElement(value: Keyed, ctx: KeyedContext<string>, out: Collector<Counted>): void {
-    const n = (this.count.value() ?? 0) + 1;
-    this.count.update(n);
-    if (this.payload > 0) this.text.update(`${value.k}:${n}:`.padEnd(this.payload, '.'));
-    out.collect({ k: ctx.getCurrentKey(), n, i: value.i });
-  }
-}
+export { CountPerKey, keyedRecord, type Counted, type Keyed } from './keyed-count.ts';
+import type { Counted } from './keyed-count.ts';
 
 /** The highest count emitted per key. */
 export function lastCountPerKey(out: Iterable<Counted>): Map<string, number> {

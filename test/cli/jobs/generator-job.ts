@@ -8,35 +8,10 @@
  * No checkpointing here: the command line turns it on. Environment: OUT_DIR, COUNT, KEYS, RATE
  * (records per second; unlimited when unset).
  */
-import {
-  ValueStateDescriptor,
-  fileSink,
-  generatorSource,
-  type Collector,
-  type KeyedContext,
-  type KeyedProcessFunction,
-  type KeyedRuntimeContext,
-  type StreamEnvironment,
-  type ValueState,
-} from '@weir/core';
+import { fileSink, generatorSource, type StreamEnvironment } from '@weir/core';
+import { CountPerKey, type Counted } from '../../support/keyed-count.ts';
 
-export interface Out {
-  readonly k: string;
-  readonly n: number;
-  readonly i: number;
-}
-
-class CountPerKey implements KeyedProcessFunction<string, { k: string; i: number }, Out> {
-  count!: ValueState<number>;
-  open(ctx: KeyedRuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
-  }
-  processElement(value: { k: string; i: number }, ctx: KeyedContext<string>, out: Collector<Out>): void {
-    const n = (this.count.value() ?? 0) + 1;
-    this.count.update(n);
-    out.collect({ k: ctx.getCurrentKey(), n, i: value.i });
-  }
-}
+export type Out = Counted;
 
 export default function job(env: StreamEnvironment): void {
   const outDir = process.env.OUT_DIR;

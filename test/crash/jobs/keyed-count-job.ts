@@ -6,42 +6,9 @@
  *
  * Configured by environment: CK_DIR, OUT_DIR, COUNT, KEYS, RATE, PARALLELISM, INTERVAL, CK_MODE.
  */
-import {
-  StreamEnvironment,
-  ValueStateDescriptor,
-  fileSink,
-  generatorSource,
-  type Collector,
-  type KeyedContext,
-  type KeyedProcessFunction,
-  type KeyedRuntimeContext,
-  type ValueState,
-} from '@weir/core';
+import { StreamEnvironment, fileSink, generatorSource } from '@weir/core';
 import { pino } from 'pino';
-
-const env = (name: string, fallback?: string): string => {
-  const v = process.env[name] ?? fallback;
-  if (v === undefined) throw new Error(`${name} is required`);
-  return v;
-};
-
-interface Out {
-  k: string;
-  n: number;
-  i: number;
-}
-
-class CountPerKey implements KeyedProcessFunction<string, { k: string; i: number }, Out> {
-  count!: ValueState<number>;
-  open(ctx: KeyedRuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
-  }
-  processElement(value: { k: string; i: number }, ctx: KeyedContext<string>, out: Collector<Out>): void {
-    const n = (this.count.value() ?? 0) + 1;
-    this.count.update(n);
-    out.collect({ k: ctx.getCurrentKey(), n, i: value.i });
-  }
-}
+import { CountPerKey, requiredEnv as env, type Counted as Out } from '../../support/keyed-count.ts';
 
 const keys = Number(env('KEYS', '100'));
 const e = StreamEnvironment.create({
