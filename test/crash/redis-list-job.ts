@@ -4,54 +4,18 @@
  * `{ k, n, i }` with n the number of items of key k up to and including i (in the order the job
  * read them).
  *
- * Configured by environment: REDIS_URL, LIST, OUT_STREAM, CK_DIR, PARALLELISM, INTERVAL, and
- * WORK_US: microseconds of busy work per record, so that a backlog builds up behind the count (the
- * source then holds fetched, undelivered records when checkpoints and kills happen).
+ * Configured by environment: REDIS_URL, LIST, OUT_STREAM, CK_DIR, JOB (the job name, which names
+ * the sink's stage and commit-marker keys), PARALLELISM, INTERVAL, and WORK_US: microseconds of
+ * busy work per record, so that a backlog builds up behind the count (the source then holds
+ * fetched, undelivered records when checkpoints and kills happen).
  */
-import {
-  StreamEnvironment,
-  ValueStateDescriptor,
-  fixedDelay,
-  type Collector,
-  type KeyedContext,
-  type KeyedProcessFunction,
-  type KeyedRuntimeContext,
-  type ValueState,
-} from '@weir/core';
+import { StreamEnvironment, fixedDelay } from '@weir/core';
 import { redisListSource, redisStreamSink } from '@weir/redis';
 import { pino } from 'pino';
-
-const env = (name: string, fallback?: string): string => {
-  const v = process.env[name] ?? fallback;
-  if (v === undefined) throw new Error(`${name} is required`);
-  return v;
-};
-
-interface In {
-  k: string;
-  i: number;
-}
-interface Out {
-  k: string;
-  n: number;
-  i: number;
-}
-
-class CountPerKey implements KeyedProcessFunction<string, In, Out> {
-  count!: ValueState<number>;
-  open(ctx: KeyedRuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor<number>('count', 0));
-  }
-  processElement(value: In, ctx: KeyedContext<string>, out: Collector<Out>): void {
-    if (workMs > 0) for (const end = performance.now() + workMs; performance.now() < end; );
-    const n = (this.count.value() ?? 0) + 1;
-    this.count.update(n);
-    out.collect({ k: ctx.getCurrentKey(), n, i: value.i });
-  }
-}
+import { CountPerKey, requiredEnv as env, type Counted as Out, type Keyed as In } from '../support/keyed-count.ts';
 
 const redis = env('REDIS_URL');
-const workMs = Number(env('WORK_US', '0')) / 1000;
+const workUs = Number(env('WORK_US', '0'));
 const e = StreamEnvironment.create({
   parallelism: Number(env('PARALLELISM', '1')),
   // Small channels: backpressure reaches the source, which then holds fetched records at barriers.
@@ -63,8 +27,8 @@ e.setRestartStrategy(fixedDelay({ attempts: 1000, delay: 100 }));
 e.fromSource(redisListSource<In>({ redis, list: env('LIST'), format: 'json', batchSize: 1000, pollMs: 20 }))
   .uid('queue')
   .keyBy((r) => r.k)
-  .process(new CountPerKey())
+  .process(new CountPerKey(0, workUs))
   .uid('count')
   .sinkTo(redisStreamSink<Out>({ redis, stream: env('OUT_STREAM'), exactlyOnce: true }))
   .uid('sink');
-await e.execute('redis-list-count');
+await e.execute(env('JOB', 'redis-list-count'));

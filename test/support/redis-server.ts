@@ -105,6 +105,8 @@ async function waitForPing(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused until the server listens: connect() rejects, and the error event is not news either.
+    c.on('error', () => undefined);
     try {
       await c.connect();
       if ((await c.ping()) === 'PONG') return;
