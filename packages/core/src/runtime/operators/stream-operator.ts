@@ -64,9 +64,6 @@ export function retryOrDeadLetter<R>(ctx: OperatorContext, record: unknown, erro
   return DEAD_LETTERED;
 }
 
-/** Builds one subtask of an operator, given its context and where it emits to. */
-export type OperatorFactory<IN, OUT> = (ctx: OperatorContext, output: Output<OUT>) => StreamOperator<IN>;
-
 /** Forwards events and flushes to the output; subclasses implement `collect`. */
 export abstract class AbstractStreamOperator<IN, OUT> implements StreamOperator<IN> {
   constructor(
