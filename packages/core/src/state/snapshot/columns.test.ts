@@ -44,6 +44,8 @@ describe('columnar snapshot encoding', () => {
     ['a field set to undefined', [{ a: 1, b: undefined }, { a: 2, b: 3 }]],
     ['nested objects', [{ a: { x: 1 } }, { a: { x: 2 } }]],
     ['mixed types', [1, 'two', { three: 3 }, null]],
+    ['a field numeric at first, then not', [{ a: 1, b: 2.5 }, { a: 2, b: 3 }, { a: 'x', b: 4 }]],
+    ['a field that is a string at first, then a number', [{ a: 'x', b: 1 }, { a: 7, b: 2 }]],
     ['Maps and arrays', [new Map([[1, 2]]), [1, 2, 3]]],
     ['bigints and booleans', [1n, true, false]],
   ])('keeps %s exactly', (_name, values) => {
