@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startChildJob } from '../support/child-job.ts';
 import { readCommitted } from '../support/file-sink-output.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
+import { expectedCounts, countedKey } from '../support/keyed-count.ts';
 
 const JOB = fileURLToPath(new URL('./jobs/keyed-count-job.ts', import.meta.url));
 
@@ -17,15 +18,7 @@ interface Out {
 
 /** The output of an uninterrupted run, computed: record i of key k is the n-th of its key. */
 function expectedOutput(count: number, keys: number): string[] {
-  const seen = new Map<string, number>();
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const k = `k${i % keys}`;
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    out.push(`${k}:${n}:${i}`);
-  }
-  return out.sort();
+  return expectedCounts(count, keys).map(countedKey).sort();
 }
 
 const dirs: string[] = [];

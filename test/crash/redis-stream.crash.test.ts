@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildJob, type ChildJob } from '../support/child-job.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
+import { countedKey, expectedCounts, keyedRecord } from '../support/keyed-count.ts';
 
 const JOB = fileURLToPath(new URL('./redis-stream-job.ts', import.meta.url));
 
@@ -48,9 +49,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function record(i: number): { k: string; i: number } {
-  return { k: `k${i % KEYS}`, i };
-}
+const record = keyedRecord(KEYS);
 
 /** How far the producer may go: the kill loop raises it kill by kill. */
 interface Gate {
@@ -73,15 +72,7 @@ async function produce(stream: string, gate: Gate): Promise<void> {
 
 /** The output of an uninterrupted run, computed: entry i of key k is the n-th of its key. */
 function expectedOutput(): string[] {
-  const seen = new Map<string, number>();
-  const out: string[] = [];
-  for (let i = 0; i < COUNT; i++) {
-    const { k } = record(i);
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    out.push(`${k}:${n}:${i}`);
-  }
-  return out.sort();
+  return expectedCounts(COUNT, KEYS).map(countedKey).sort();
 }
 
 async function readOutput(stream: string): Promise<Out[]> {

@@ -5,6 +5,7 @@ import { StreamEnvironment, fixedDelay, generatorSource } from '@weir/core';
 import { RedisCheckpointStorage, redisStreamSink } from '@weir/redis';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { readStream, scanKeys } from '../support/redis-sink-context.ts';
+import { expectedCounts, countedKey } from '../support/keyed-count.ts';
 
 interface Count {
   k: string;
@@ -19,15 +20,7 @@ afterAll(async () => {
 
 /** What an uninterrupted run emits: record i of key k is the n-th of its key. */
 function expectedOutput(count: number, keys: number): string[] {
-  const seen = new Map<string, number>();
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const k = `k${i % keys}`;
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    out.push(`${k}:${n}:${i}`);
-  }
-  return out.sort();
+  return expectedCounts(count, keys).map(countedKey).sort();
 }
 
 /** generator → keyBy → reduce (a running count per key) → exactly-once Redis stream sink. */

@@ -54,6 +54,25 @@ export class CountPerKey implements KeyedProcessFunction<string, Keyed, Counted>
 }
 
 
+/**
+ * The whole output of an uninterrupted keyed count over records `0..count-1` with `keys` keys,
+ * in record order: record `i` of key `k<i mod keys>` is the `n`-th of its key.
+ */
+export function expectedCounts(count: number, keys: number): Counted[] {
+  const seen = new Map<string, number>();
+  const out: Counted[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = `k${i % keys}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    out.push({ k, n, i });
+  }
+  return out;
+}
+
+/** A counted record as one comparable string, `k:n:i`. */
+export const countedKey = (c: Counted): string => `${c.k}:${c.n}:${c.i}`;
+
 /** An environment variable a child job needs: its value, the fallback, or a clear error. */
 export function requiredEnv(name: string, fallback?: string): string {
   const v = process.env[name] ?? fallback;

@@ -9,7 +9,7 @@
  * (records per second; unlimited when unset).
  */
 import { fileSink, generatorSource, type StreamEnvironment } from '@weir/core';
-import { CountPerKey, type Counted } from '../../support/keyed-count.ts';
+import { CountPerKey, expectedCounts, type Counted } from '../../support/keyed-count.ts';
 
 export type Out = Counted;
 
@@ -29,14 +29,4 @@ export default function job(env: StreamEnvironment): void {
 }
 
 /** The output of an uninterrupted run, computed, sorted by i. */
-export function expectedOutput(count: number, keys: number): Out[] {
-  const seen = new Map<string, number>();
-  const out: Out[] = [];
-  for (let i = 0; i < count; i++) {
-    const k = `k${i % keys}`;
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    out.push({ k, n, i });
-  }
-  return out;
-}
+export const expectedOutput = expectedCounts;
