@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildJob, type ChildJob } from '../support/child-job.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedis } from '../support/use-redis.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 
 const JOB = fileURLToPath(new URL('./redis-list-job.ts', import.meta.url));
@@ -33,16 +33,13 @@ const PUSH_EVERY_MS = 150;
 const WORK_US = '20';
 const FINAL_RUN_MS = 60_000;
 
-let redis: TestRedis;
+const redis = useRedis();
 let c: Redis;
-const dirs: string[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-  c = redis.client();
+beforeAll(() => {
+  c = redis.shared;
 });
+const dirs: string[] = [];
 afterAll(async () => {
-  c.disconnect();
-  await redis.stop();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

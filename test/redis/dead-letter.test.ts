@@ -17,18 +17,16 @@ import {
   type KeyedContext,
 } from '@weir/core';
 import { redisDeadLetterQueue, redisListSource } from '@weir/redis';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { startRedis } from '../support/redis-server.ts';
+import { useRedis } from '../support/use-redis.ts';
 
-let redis: TestRedis;
+const redis = useRedis();
 let c: Redis;
-const dirs: string[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-  c = redis.client();
+beforeAll(() => {
+  c = redis.shared;
 });
+const dirs: string[] = [];
 afterAll(async () => {
-  c.disconnect();
-  await redis.stop();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

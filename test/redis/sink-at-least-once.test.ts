@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { redisHashSink, redisListSink, redisStreamSink } from '@weir/redis';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { startRedis } from '../support/redis-server.ts';
+import { useRedis } from '../support/use-redis.ts';
 import { freshKey, readStream, sinkContext } from '../support/redis-sink-context.ts';
 
-let redis: TestRedis;
+const redis = useRedis();
 let client: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
+beforeAll(() => {
+  client = redis.shared;
 });
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);

@@ -6,20 +6,13 @@ import { commitsKey, stageKey, stagePattern, type SinkName } from '../../package
 import { commitTransaction } from '../../packages/redis/src/lua/commit.ts';
 import { defineScript } from '../../packages/redis/src/connection.ts';
 import { encodeChunk } from '../../packages/redis/src/sink/encoding.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedis } from '../support/use-redis.ts';
 import { freshKey, readStream, scanKeys, sinkContext } from '../support/redis-sink-context.ts';
 
-let redis: TestRedis;
+const redis = useRedis();
 let client: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
+beforeAll(() => {
+  client = redis.shared;
 });
 
 /** The key name of the sink a context belongs to. */

@@ -9,18 +9,13 @@ import { claim } from '../../packages/redis/src/lua/claim.ts';
 import { trimTo } from '../../packages/redis/src/lua/trim.ts';
 import { RedisListReader, type ListReaderOptions } from '../../packages/redis/src/source/list-reader.ts';
 import { assignLists, type ListSplit } from '../../packages/redis/src/source/list-splits.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedis } from '../support/use-redis.ts';
 import { pollFor, pollRecords, readerContext } from './source-support.ts';
 
-let redis: TestRedis;
+const redis = useRedis();
 let c: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  c = redis.client();
-});
-afterAll(async () => {
-  c.disconnect();
-  await redis.stop();
+beforeAll(() => {
+  c = redis.shared;
 });
 
 const prefix = (): string => `t${randomBytes(4).toString('hex')}`;

@@ -6,18 +6,13 @@ import { resolveConnection } from '../../packages/redis/src/connection.ts';
 import { resolveDecoder } from '../../packages/redis/src/format/format.ts';
 import { RedisStreamReader, type StreamReaderOptions, type StreamSplit } from '../../packages/redis/src/source/stream-reader.ts';
 import { deadLetterKey } from '../../packages/redis/src/keys.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedis } from '../support/use-redis.ts';
 import { pollFor, pollRecords, readerContext } from './source-support.ts';
 
-let redis: TestRedis;
+const redis = useRedis();
 let c: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  c = redis.client();
-});
-afterAll(async () => {
-  c.disconnect();
-  await redis.stop();
+beforeAll(() => {
+  c = redis.shared;
 });
 
 /** A fresh prefix per test: no test sees another's keys. */
