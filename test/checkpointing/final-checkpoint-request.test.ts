@@ -48,13 +48,13 @@ describe('the final checkpoint of a bounded job', () => {
     await new Promise((r) => setTimeout(r, 600));
     releaseFirst!();
     await savepoint;
-    const released = Date.now();
+    // Without a new request the job would wait for the next periodic trigger, 600 s away: a bound
+    // far below that and far above any real finish tells the two apart on a busy machine too.
     const outcome = await Promise.race([
       client.result.then((r) => r.status),
-      new Promise((r) => setTimeout(() => r('still running 5 s later'), 5000)),
+      new Promise((r) => setTimeout(() => r('still running 60 s later'), 60_000)),
     ]);
     if (outcome !== 'finished') client.cancel();
     expect(outcome).toBe('finished');
-    expect(Date.now() - released).toBeLessThan(5000);
-  });
+  }, 90_000);
 });
