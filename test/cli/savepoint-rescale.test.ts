@@ -21,7 +21,9 @@ describe('weir savepoint, weir cancel, then weir run --from-savepoint at another
     const root = await mkdtemp(join(tmpdir(), 'weir-cli-savepoint-'));
     dirs.push(root);
     const ck = join(root, 'ck');
-    const env = { OUT_DIR: join(root, 'out'), COUNT: String(COUNT), KEYS: String(KEYS), RATE: '10000' };
+    // Slow enough that the first run is still going after three CLI round trips (each starts a
+    // process: about a second apiece on a loaded machine); cancel ends it early anyway.
+    const env = { OUT_DIR: join(root, 'out'), COUNT: String(COUNT), KEYS: String(KEYS), RATE: '2000' };
     // No periodic checkpoint during the first run: only the savepoint commits output, so the
     // restored run must produce exactly the rest.
     const first = startWeir(['run', JOB, '--checkpoint-dir', ck, '--checkpoint-interval', '600000', '--job-name', 'gen', '--parallelism', '2'], env);

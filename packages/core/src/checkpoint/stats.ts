@@ -91,8 +91,14 @@ export interface CheckpointStats {
 /** Statistics of one subtask's part of a checkpoint. */
 export interface SubtaskStats {
   readonly taskKey: string;
+  /** First barrier to last barrier of the checkpoint at this subtask's inputs. */
   readonly alignmentMs: number;
+  /**
+   * Time the snapshot took on the record path: the work at the barrier, plus key groups encoded
+   * just before a record touched them (copy on access).
+   */
   readonly syncMs: number;
+  /** The background part, from when the upload queue starts it to the acknowledgement: encoding the rest, and writing. */
   readonly asyncMs: number;
   readonly stateSize: number;
 }

@@ -20,6 +20,7 @@ export type {
   StateBackend,
   KeyedStateBackend,
   KeyedStateBackendParameters,
+  KeyedStateSnapshot,
   KeyGroupSnapshot,
   StateEntries,
 } from './state-backend.ts';

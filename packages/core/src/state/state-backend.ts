@@ -25,13 +25,33 @@ export interface KeyedStateBackend {
   /** Number of keys with state, summed over every registered state (for metrics and tests). */
   numKeys(): number;
   /**
-   * Copies the entries of one key group of every state, so that it can be encoded off the record
-   * path while processing continues. States without entries in the group are left out.
+   * Starts a snapshot of every key group as it is now. Called at the barrier, so it must be cheap:
+   * the state is encoded afterwards, key group by key group, while records keep flowing (see
+   * {@link KeyedStateSnapshot}).
    */
-  snapshotKeyGroup(keyGroup: number): KeyGroupSnapshot;
-  /** Loads one key group written by `snapshotKeyGroup` (by this or another parallelism). */
+  snapshot(): KeyedStateSnapshot;
+  /** Loads one key group of a snapshot (written by this or another parallelism), decoded. */
   restoreKeyGroup(keyGroup: number, snapshot: KeyGroupSnapshot): void;
   dispose(): void;
+}
+
+/**
+ * A snapshot of a backend's key groups in progress. Its content is the state at the barrier that
+ * started it, whatever happens to the state afterwards: a backend must encode a key group before
+ * the group's state is next read or written (copy on access), so values mutated in place after
+ * the barrier are not seen. Groups nobody touches are encoded by {@link encodeSome}, a slice at a
+ * time, off the record path.
+ */
+export interface KeyedStateSnapshot {
+  readonly keyGroupRange: KeyGroupRange;
+  /** Encodes key groups not encoded yet, for about `budgetMs`; true once every group is. */
+  encodeSome(budgetMs: number): boolean;
+  /** Each key group's bytes (the snapshot codec's format), in range order; once encodeSome returned true. */
+  encodedKeyGroups(): readonly Uint8Array[];
+  /** Time spent encoding on the record path (groups accessed before {@link encodeSome} reached them), ms. */
+  readonly recordPathMs: number;
+  /** Gives the snapshot up: groups not encoded yet are no longer waited for. Idempotent. */
+  release(): void;
 }
 
 /**

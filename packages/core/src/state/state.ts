@@ -1,7 +1,9 @@
 /**
  * Keyed state handles. Every call reads or writes the state of the current key: the key of the
- * record being processed. Values are kept by reference in the heap backend: mutate a stored object
- * only by calling `update` (a snapshot may still be reading the old one).
+ * record being processed. Values are kept by reference in the heap backend. A checkpoint copies a
+ * key group before a record next touches it, so reading a stored object, changing it in place and
+ * calling `update` is safe; changing a stored object of another key (through a reference kept
+ * elsewhere) is not, as the snapshot may not have copied it yet.
  */
 
 /** One value per key (Flink's ValueState). */

@@ -1,28 +1,24 @@
 import type { CheckpointLocation, CheckpointStorage } from '../../checkpoint/storage/checkpoint-storage.ts';
 import type { OperatorSubtaskState } from '../../checkpoint/types.ts';
 import type { KeyGroupRange } from '../../state/key-group-range.ts';
-import type { KeyedStateBackend, KeyGroupSnapshot } from '../../state/state-backend.ts';
-import {
-  concatKeyGroups,
-  encodeKeyGroup,
-  encodeOperatorLists,
-  type OperatorLists,
-} from '../../state/snapshot/snapshot-codec.ts';
+import type { KeyedStateBackend, KeyedStateSnapshot } from '../../state/state-backend.ts';
+import { concatKeyGroups, encodeOperatorLists, type OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 import { yieldToEventLoop } from '../tasks/stream-task.ts';
 import type { CheckpointParticipant } from './checkpointed.ts';
 
 /**
- * A subtask's state at a barrier, copied synchronously (the cheap half: references and arrays,
- * no encoding), so that records keep flowing while {@link writeTaskSnapshot} encodes and writes it.
+ * A subtask's state at a barrier: keyed state as a running {@link KeyedStateSnapshot} (nothing
+ * copied yet), operator lists as copies. Records keep flowing while {@link writeTaskSnapshot}
+ * encodes and writes it.
  */
 export interface TaskSnapshot {
-  readonly keyed: { readonly uid: string; readonly range: KeyGroupRange; readonly groups: KeyGroupSnapshot[] } | null;
+  readonly keyed: { readonly uid: string; readonly range: KeyGroupRange; readonly snapshot: KeyedStateSnapshot } | null;
   readonly lists: readonly { readonly uid: string; readonly lists: OperatorLists }[];
   /** Participants' asynchronous parts, started at the barrier; awaited before the acknowledgement. */
   readonly pending: readonly Promise<void>[];
 }
 
-/** The synchronous part: one copy per key group, and every participant's operator lists. */
+/** The synchronous part: starts the keyed snapshot, copies every participant's operator lists. */
 export function takeTaskSnapshot(
   checkpointId: number,
   keyed: { uid: string; backend: KeyedStateBackend } | null,
@@ -30,10 +26,7 @@ export function takeTaskSnapshot(
 ): TaskSnapshot {
   let keyedPart: TaskSnapshot['keyed'] = null;
   if (keyed !== null) {
-    const range = keyed.backend.keyGroupRange;
-    const groups: KeyGroupSnapshot[] = new Array(range.size);
-    for (let kg = range.start; kg <= range.end; kg++) groups[kg - range.start] = keyed.backend.snapshotKeyGroup(kg);
-    keyedPart = { uid: keyed.uid, range, groups };
+    keyedPart = { uid: keyed.uid, range: keyed.backend.keyGroupRange, snapshot: keyed.backend.snapshot() };
   }
   const lists: { uid: string; lists: OperatorLists }[] = [];
   const pending: Promise<void>[] = [];
@@ -55,10 +48,25 @@ export function takeTaskSnapshot(
 const ENCODE_SLICE_MS = 4;
 
 /**
- * The asynchronous part: encodes a snapshot (key group by key group, yielding to the task loop
- * between slices) and writes one blob per operator. Resolves with the handles per operator uid.
+ * The asynchronous part: encodes the key groups no record has made the snapshot encode yet
+ * (yielding to the task loop between slices), then writes one blob per operator. Resolves with
+ * the handles per operator uid.
  */
 export async function writeTaskSnapshot(
+  snapshot: TaskSnapshot,
+  subtaskIndex: number,
+  location: CheckpointLocation,
+  storage: CheckpointStorage,
+): Promise<{ states: Record<string, OperatorSubtaskState>; stateSize: number }> {
+  try {
+    return await write(snapshot, subtaskIndex, location, storage);
+  } finally {
+    // On failure, stop making records wait for copies nobody will write.
+    snapshot.keyed?.snapshot.release();
+  }
+}
+
+async function write(
   snapshot: TaskSnapshot,
   subtaskIndex: number,
   location: CheckpointLocation,
@@ -68,17 +76,9 @@ export async function writeTaskSnapshot(
   let stateSize = 0;
   await Promise.all(snapshot.pending);
   if (snapshot.keyed !== null) {
-    const { uid, range, groups } = snapshot.keyed;
-    const parts: Uint8Array[] = new Array(groups.length);
-    let slice = performance.now();
-    for (let i = 0; i < groups.length; i++) {
-      parts[i] = encodeKeyGroup(groups[i]);
-      if (performance.now() - slice > ENCODE_SLICE_MS) {
-        await yieldToEventLoop();
-        slice = performance.now();
-      }
-    }
-    const { bytes, offsets } = concatKeyGroups(parts);
+    const { uid, range, snapshot: keyed } = snapshot.keyed;
+    while (!keyed.encodeSome(ENCODE_SLICE_MS)) await yieldToEventLoop();
+    const { bytes, offsets } = concatKeyGroups(keyed.encodedKeyGroups());
     const handle = await storage.writeState(location, stateFileName(uid, subtaskIndex, 'keyed'), bytes);
     stateSize += handle.size;
     states[uid] = { keyed: { range: { start: range.start, end: range.end }, offsets, handle } };

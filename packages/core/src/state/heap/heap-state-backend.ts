@@ -11,11 +11,13 @@ import type { ListState, MapState, ReducingState, ValueState } from '../state.ts
 import type {
   KeyedStateBackend,
   KeyedStateBackendParameters,
+  KeyedStateSnapshot,
   KeyGroupSnapshot,
   StateBackend,
-  StateEntries,
 } from '../state-backend.ts';
 import { StateTable } from './state-table.ts';
+import { CopyOnAccessSnapshots } from './copy-on-access-snapshots.ts';
+import { encodeKeyGroupStates, type KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
 import { HeapListState, HeapMapState, HeapReducingState, HeapValueState, type CurrentKey } from './heap-states.ts';
 
 /** The default state backend: keyed state in `Map`s on the JS heap, one per key group. */
@@ -36,15 +38,22 @@ interface Registered {
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly #current: CurrentKey = { key: 0, index: 0 };
   readonly #states = new Map<string, Registered>();
+  readonly #snapshots: CopyOnAccessSnapshots;
 
   constructor(
     readonly keyGroupRange: KeyGroupRange,
     readonly maxParallelism: number,
-  ) {}
+  ) {
+    this.#snapshots = new CopyOnAccessSnapshots(keyGroupRange, (index) => this.#encodeGroup(index));
+  }
 
   setCurrentKey(key: Key, keyGroup: number): void {
+    const index = keyGroup - this.keyGroupRange.start;
     this.#current.key = key;
-    this.#current.index = keyGroup - this.keyGroupRange.start;
+    this.#current.index = index;
+    // Every state access of a record follows this call: the one place a running snapshot can take
+    // its copy of the group before the record changes it.
+    if (this.#snapshots.active !== 0) this.#snapshots.beforeAccess(index);
   }
 
   getCurrentKey(): Key {
@@ -58,12 +67,12 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    const table = () => new StateTable<T[]>(d.name, this.keyGroupRange, (l) => l.slice());
+    const table = () => new StateTable<T[]>(d.name, this.keyGroupRange);
     return this.#register(d, table, (t) => new HeapListState<T>(t as StateTable<T[]>, this.#current));
   }
 
   getMapState<UK, UV>(d: MapStateDescriptor<UK, UV>): MapState<UK, UV> {
-    // Maps are mutated in place, so snapshots copy them to entry arrays (also what msgpack keeps best).
+    // Stored as entry arrays: what msgpack keeps best, and the format restore expects.
     const table = () =>
       new StateTable<Map<UK, UV>>(
         d.name,
@@ -86,18 +95,21 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     return n;
   }
 
-  snapshotKeyGroup(keyGroup: number): KeyGroupSnapshot {
-    const out: StateEntries[] = [];
-    for (const s of this.#states.values()) {
-      const entries = s.table.snapshotKeyGroup(keyGroup);
-      if (entries.keys.length > 0) out.push(entries);
-    }
+  snapshot(): KeyedStateSnapshot {
+    const snapshot = this.#snapshots.start();
+    // The current key's group may still be touched without another setCurrentKey (by code that
+    // runs between records): take its copy now.
+    if (this.#snapshots.active !== 0) this.#snapshots.encode(this.#current.index);
+    return snapshot;
+  }
+
+  #encodeGroup(index: number): Uint8Array {
+    const keyGroup = this.keyGroupRange.start + index;
+    const sources: KeyGroupStateSource[] = [];
+    for (const s of this.#states.values()) sources.push(s.table.keyGroupSource(keyGroup));
     // Restored entries whose state no function has asked for yet are kept, not dropped.
-    for (const t of this.#restored.values()) {
-      const entries = t.snapshotKeyGroup(keyGroup);
-      if (entries.keys.length > 0) out.push(entries);
-    }
-    return out;
+    for (const t of this.#restored.values()) sources.push(t.keyGroupSource(keyGroup));
+    return encodeKeyGroupStates(sources);
   }
 
   restoreKeyGroup(keyGroup: number, snapshot: KeyGroupSnapshot): void {
@@ -114,6 +126,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   dispose(): void {
+    this.#snapshots.stopAll();
     this.#states.clear();
     this.#restored.clear();
   }

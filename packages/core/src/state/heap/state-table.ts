@@ -1,6 +1,7 @@
 import type { Key } from '../key.ts';
 import type { KeyGroupRange } from '../key-group-range.ts';
 import type { StateEntries } from '../state-backend.ts';
+import type { KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
 
 /**
  * The values of one state, one `Map<key, value>` per key group of the subtask's range (Flink's
@@ -18,7 +19,7 @@ export class StateTable<V> {
   constructor(
     readonly name: string,
     readonly range: KeyGroupRange,
-    /** How a value is copied into a snapshot; identity for values that are replaced, never mutated. */
+    /** A value's stored form, as the snapshot encodes it (encoded at once, so no copy is needed). */
     readonly copyValue: (value: V) => unknown = identity,
     /** The inverse of `copyValue`, applied on restore. */
     readonly loadValue: (value: unknown) => V = identity as (value: unknown) => V,
@@ -33,18 +34,16 @@ export class StateTable<V> {
     return n;
   }
 
-  /** Copies one key group's entries into parallel arrays (cheap: no array per entry). */
-  snapshotKeyGroup(keyGroup: number): StateEntries {
+  /**
+   * One key group as the encoder reads it: the live map itself, with values in their stored form
+   * (made once here when that differs from the live value).
+   */
+  keyGroupSource(keyGroup: number): KeyGroupStateSource {
     const map = this.maps[keyGroup - this.range.start];
-    const keys: Key[] = new Array(map.size);
-    const values: unknown[] = new Array(map.size);
-    let i = 0;
     const copy = this.copyValue;
-    for (const [k, v] of map) {
-      keys[i] = k;
-      values[i++] = copy(v);
-    }
-    return { name: this.name, keys, values };
+    if (copy === identity) return { name: this.name, size: map.size, keys: () => map.keys(), values: () => map.values() };
+    const stored = Array.from(map.values(), copy);
+    return { name: this.name, size: map.size, keys: () => map.keys(), values: () => stored.values() };
   }
 
   restoreKeyGroup(keyGroup: number, entries: StateEntries): void {

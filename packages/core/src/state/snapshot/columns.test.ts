@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeColumn, encodeColumn } from './columns.ts';
+import { decodeColumn, encodeColumn, encodeValues, type EncodedColumn } from './columns.ts';
 import { decodeKeyGroup, encodeKeyGroup } from './snapshot-codec.ts';
 import { KeyGroupRange } from '../key-group-range.ts';
 
@@ -51,6 +51,40 @@ describe('columnar snapshot encoding', () => {
   ])('keeps %s exactly', (_name, values) => {
     const back = roundTrip(values as unknown[]);
     expect(back).toEqual(values);
+  });
+
+  it('widens a field only as far as its values need: Int32, then Float64, then anything', () => {
+    const values = [
+      { i: 1, f: 1, r: 1, z: 0 },
+      { i: 2, f: 2.5, r: 2.5, z: 0 },
+      { i: -3, f: 3, r: 'three', z: -0 },
+      { i: 4, f: NaN, r: null, z: 0 },
+    ];
+    const col = encodeColumn(values) as Extract<EncodedColumn, { c: 'obj' }>;
+    expect(col.c).toBe('obj');
+    expect(Object.fromEntries(col.f.map((f, j) => [f, col.v[j].c]))).toEqual({ i: 'i32', f: 'f64', r: 'raw', z: 'f64' });
+    const back = roundTrip(values) as typeof values;
+    expect(back).toEqual(values);
+    expect(Object.is(back[2].z, -0)).toBe(true);
+  });
+
+  it('stores numbers that do not all fit Int32 as Float64, whatever comes first', () => {
+    expect(encodeColumn([1, 2, 3.5]).c).toBe('f64');
+    expect(encodeColumn([1, 2 ** 31]).c).toBe('f64');
+    expect(encodeColumn([0, -0]).c).toBe('f64');
+    expect(encodeColumn([1, 'x']).c).toBe('raw');
+  });
+
+  it("encodes a Map's keys and values exactly as it encodes the same arrays", () => {
+    const map = new Map<unknown, unknown>([
+      ['a', { at: 1, who: 'x' }],
+      ['b', { at: 2.5, who: 'y' }],
+      ['c', { at: 3, who: 'z' }],
+    ]);
+    expect(encodeValues(() => map.keys(), map.size)).toEqual(encodeColumn([...map.keys()]));
+    expect(encodeValues(() => map.values(), map.size)).toEqual(encodeColumn([...map.values()]));
+    map.set('d', { at: 4, who: 'w', extra: true });
+    expect(encodeValues(() => map.values(), map.size)).toEqual({ c: 'raw', v: [...map.values()] });
   });
 
   it('leaves class instances to msgpack rather than splitting them', () => {

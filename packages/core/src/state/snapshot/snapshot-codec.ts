@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import type { KeyGroupRange } from '../key-group-range.ts';
 import type { KeyGroupSnapshot } from '../state-backend.ts';
 import type { Key } from '../key.ts';
-import { decodeColumn, encodeColumn, type EncodedColumn } from './columns.ts';
+import { decodeColumn, encodeValues, type EncodedColumn } from './columns.ts';
 
 /**
  * The byte format of state snapshots: msgpackr with records (object shapes written once per
@@ -31,9 +31,37 @@ interface StoredEntries {
   readonly v: EncodedColumn;
 }
 
-export function encodeKeyGroup(snapshot: KeyGroupSnapshot): Uint8Array {
-  const stored: StoredEntries[] = snapshot.map((e) => ({ n: e.name, k: encodeColumn(e.keys), v: encodeColumn(e.values) }));
+/**
+ * One state's entries in a key group as the encoder reads them: `size` keys and values that can
+ * be walked more than once. A backend passes its live map's `keys()` and `values()`, so nothing
+ * is copied before encoding.
+ */
+export interface KeyGroupStateSource {
+  readonly name: string;
+  readonly size: number;
+  keys(): IterableIterator<Key>;
+  values(): IterableIterator<unknown>;
+}
+
+/** Encodes one key group: the states in `sources` that have entries in it. */
+export function encodeKeyGroupStates(sources: readonly KeyGroupStateSource[]): Uint8Array {
+  const stored: StoredEntries[] = [];
+  for (const s of sources) {
+    if (s.size > 0) stored.push({ n: s.name, k: encodeValues(() => s.keys(), s.size), v: encodeValues(() => s.values(), s.size) });
+  }
   return packr.pack(stored);
+}
+
+/** Encodes one key group given as entry arrays. */
+export function encodeKeyGroup(snapshot: KeyGroupSnapshot): Uint8Array {
+  return encodeKeyGroupStates(
+    snapshot.map((e) => ({
+      name: e.name,
+      size: e.keys.length,
+      keys: () => Array.prototype.values.call(e.keys) as IterableIterator<Key>,
+      values: () => Array.prototype.values.call(e.values) as IterableIterator<unknown>,
+    })),
+  );
 }
 
 /** Concatenates encoded key groups, in range order, recording where each starts. */
