@@ -13,5 +13,5 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const only = process.env.BENCH_ONLY;
 console.log(`weir bench: node ${process.version}, ${rounds} rounds per row, median shown`);
 if (only === undefined || only === 'micro') await runMicro(count, rounds);
-if (only === undefined || only === 'checkpoint') await runCheckpointOverhead(Math.min(rounds, 3));
+if (only === undefined || only === 'checkpoint') await runCheckpointOverhead(rounds);
 if (only === undefined || only === 'redis') await runRedisPipeline(Number(process.env.BENCH_REDIS_RECORDS ?? 300_000), Number(process.env.BENCH_BULLMQ_JOBS ?? 20_000));

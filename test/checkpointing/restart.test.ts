@@ -5,7 +5,19 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileSink, fixedDelay, generatorSource, type Sink, type StreamEnvironment } from '@weir/core';
+import {
+  fileSink,
+  fixedDelay,
+  generatorSource,
+  ValueStateDescriptor,
+  type Collector,
+  type KeyedContext,
+  type KeyedProcessFunction,
+  type KeyedRuntimeContext,
+  type Sink,
+  type StreamEnvironment,
+  type ValueState,
+} from '@weir/core';
 import { readCommitted } from '../support/file-sink-output.ts';
 import { capturingLogger, CountPerKey, keyedRecord, quietEnv, tempDirs, waitUntil, type Counted, type Keyed } from '../support/checkpoint-jobs.ts';
 
@@ -46,7 +58,24 @@ function noticingFileSink(directory: string): Sink<Counted> {
   };
 }
 
-function defineJob(env: StreamEnvironment, storage: string, out: string): void {
+/**
+ * CountPerKey with its count in an object that is changed in place: a checkpoint must hold the
+ * object as it was at the barrier, not as later records left it.
+ */
+class CountInPlace implements KeyedProcessFunction<string, Keyed, Counted> {
+  count!: ValueState<{ n: number }>;
+  open(ctx: KeyedRuntimeContext): void {
+    this.count = ctx.getState(new ValueStateDescriptor<{ n: number }>('count'));
+  }
+  processElement(value: Keyed, ctx: KeyedContext<string>, out: Collector<Counted>): void {
+    const c = this.count.value() ?? { n: 0 };
+    c.n++;
+    this.count.update(c);
+    out.collect({ k: ctx.getCurrentKey(), n: c.n, i: value.i });
+  }
+}
+
+function defineJob(env: StreamEnvironment, storage: string, out: string, count: () => KeyedProcessFunction<string, Keyed, Counted> = () => new CountPerKey()): void {
   env.enableCheckpointing(30, { storage });
   env
     .fromSource(generatorSource({ count: COUNT, generate: keyedRecord(KEYS), ratePerSecond: 30_000 }))
@@ -54,7 +83,7 @@ function defineJob(env: StreamEnvironment, storage: string, out: string): void {
     .map(throwOnceAfterACommit)
     .uid('poisoned')
     .keyBy((r) => r.k)
-    .process(new CountPerKey())
+    .process(count())
     .uid('count')
     .sinkTo(noticingFileSink(out))
     .uid('sink');
@@ -92,6 +121,20 @@ describe('restarting after a failure', () => {
     expect(committed).toEqual(uninterrupted());
     // Nothing staged is left behind by the failed attempt.
     expect(await readdir(join(out, '.staging'))).toEqual([]);
+  });
+
+  it('restores state objects changed in place after a barrier as they were at the barrier', async () => {
+    const root = await dirs.make();
+    const out = join(root, 'out');
+    const env = quietEnv(2);
+    env.setRestartStrategy(fixedDelay({ attempts: 2, delay: 10 }));
+    defineJob(env, join(root, 'ck'), out, () => new CountInPlace());
+    thrown = 0;
+    committedOnce = false;
+
+    expect(await env.execute('restart-in-place')).toMatchObject({ status: 'finished', restarts: 1 });
+    const committed = (await readCommitted<Counted>(out)).map((o) => `${o.k}:${o.n}:${o.i}`).sort();
+    expect(committed).toEqual(uninterrupted());
   });
 
   it('backs off exponentially by default when checkpointing is on (cancelled before the first restart)', async () => {
