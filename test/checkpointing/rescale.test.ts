@@ -4,7 +4,7 @@
  * groups (maxParallelism) cannot change.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectSink, JobExecutionError, RestoreError } from '@weir/core';
+import { collectSink, HeapStateBackend, JobExecutionError, RestoreError } from '@weir/core';
 import { CountPerKey, lastCountPerKey, quietEnv, rejectionOf, tempDirs, type Counted, type Keyed } from '../support/checkpoint-jobs.ts';
 
 const JOB = 'rescale';
@@ -27,9 +27,10 @@ async function runPhase(
   storage: string,
   phase: number,
   parallelism: number,
-  options: { allowNonRestoredState?: boolean; maxParallelism?: number; sourceUid?: string } = {},
+  options: { allowNonRestoredState?: boolean; maxParallelism?: number; sourceUid?: string; columnsFrom?: number } = {},
 ): Promise<Counted[]> {
   const env = quietEnv(parallelism);
+  if (options.columnsFrom !== undefined) env.setStateBackend(new HeapStateBackend({ columnsFrom: options.columnsFrom }));
   if (options.maxParallelism !== undefined) env.setMaxParallelism(options.maxParallelism);
   env.enableCheckpointing(20, { storage, allowNonRestoredState: options.allowNonRestoredState ?? phase > 0 });
   const out = collectSink<Counted>();
@@ -55,11 +56,14 @@ const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
 
 describe('restoring keyed state at another parallelism', () => {
-  it('keeps every key’s count across parallelism 1, then 3, then 2', async () => {
+  it.each([
+    { state: 'objects', columnsFrom: Infinity },
+    { state: 'columns', columnsFrom: 0 },
+  ])('keeps every key’s count across parallelism 1, then 3, then 2 (state as $state)', async ({ columnsFrom }) => {
     const storage = await dirs.make();
     const totals: number[] = [];
     for (const [phase, parallelism] of [1, 3, 2].entries()) {
-      const out = await runPhase(storage, phase, parallelism);
+      const out = await runPhase(storage, phase, parallelism, { columnsFrom });
       expect(out.map((o) => o.i).sort((a, b) => a - b)).toEqual(records(PHASES[phase].from, PHASES[phase].to).map((r) => r.i));
       expect(wrongCounts(out), `phase ${phase} at parallelism ${parallelism}`).toEqual([]);
       const last = lastCountPerKey(out);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   fileSink,
   fixedDelay,
+  HeapStateBackend,
   generatorSource,
   ValueStateDescriptor,
   type Collector,
@@ -123,10 +124,14 @@ describe('restarting after a failure', () => {
     expect(await readdir(join(out, '.staging'))).toEqual([]);
   });
 
-  it('restores state objects changed in place after a barrier as they were at the barrier', async () => {
+  it.each([
+    { state: 'objects', columnsFrom: Infinity },
+    { state: 'columns', columnsFrom: 0 },
+  ])('restores state objects changed in place after a barrier as they were at the barrier (state as $state)', async ({ columnsFrom }) => {
     const root = await dirs.make();
     const out = join(root, 'out');
     const env = quietEnv(2);
+    env.setStateBackend(new HeapStateBackend({ columnsFrom }));
     env.setRestartStrategy(fixedDelay({ attempts: 2, delay: 10 }));
     defineJob(env, join(root, 'ck'), out, () => new CountInPlace());
     thrown = 0;

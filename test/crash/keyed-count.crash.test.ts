@@ -28,11 +28,12 @@ afterAll(async () => {
 
 describe('a keyed count killed with SIGKILL at random moments', () => {
   it.each([
-    { parallelism: 1, kills: killCount(12) },
-    { parallelism: 2, kills: killCount(10) },
+    // The count as objects at p=1, and as columns (columnsFrom 0: from the first checkpoint) at p=2.
+    { parallelism: 1, kills: killCount(12), state: 'objects', columnsFrom: 'Infinity' },
+    { parallelism: 2, kills: killCount(10), state: 'columns', columnsFrom: '0' },
   ])(
-    'produces exactly the output of an uninterrupted run at parallelism $parallelism ($kills kills)',
-    async ({ parallelism, kills }) => {
+    'produces exactly the output of an uninterrupted run at parallelism $parallelism, state as $state ($kills kills)',
+    async ({ parallelism, kills, columnsFrom }) => {
       const seed = crashSeed(`keyed-count p=${parallelism}`);
       const random = seededRandom(seed);
       const root = await mkdtemp(join(tmpdir(), 'weir-crash-'));
@@ -47,6 +48,7 @@ describe('a keyed count killed with SIGKILL at random moments', () => {
         RATE: '20000',
         PARALLELISM: String(parallelism),
         INTERVAL: '100',
+        COLUMNS_FROM: columnsFrom,
       };
       let killed = 0;
       const log: string[] = [];

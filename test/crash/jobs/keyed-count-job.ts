@@ -4,15 +4,18 @@
  * `{ k, n, i }` where n is how many records of key k came up to and including i, so the whole
  * expected output is known in advance, record by record.
  *
- * Configured by environment: CK_DIR, OUT_DIR, COUNT, KEYS, RATE, PARALLELISM, INTERVAL, CK_MODE.
+ * Configured by environment: CK_DIR, OUT_DIR, COUNT, KEYS, RATE, PARALLELISM, INTERVAL, CK_MODE,
+ * COLUMNS_FROM (the heap backend's columnsFrom: 0 keeps the count in columns from the first checkpoint).
  */
-import { StreamEnvironment, fileSink, generatorSource } from '@weir/core';
+import { HeapStateBackend, StreamEnvironment, fileSink, generatorSource } from '@weir/core';
 import { pino } from 'pino';
 import { CountPerKey, requiredEnv as env, type Counted as Out } from '../../support/keyed-count.ts';
 
 const keys = Number(env('KEYS', '100'));
+const columnsFrom = process.env.COLUMNS_FROM;
 const e = StreamEnvironment.create({
   parallelism: Number(env('PARALLELISM', '1')),
+  stateBackend: new HeapStateBackend(columnsFrom === undefined ? {} : { columnsFrom: Number(columnsFrom) }),
   logger: pino({ level: process.env.WEIR_LOG_LEVEL ?? 'info' }, pino.destination(2)),
 });
 e.enableCheckpointing(Number(env('INTERVAL', '100')), {

@@ -24,4 +24,4 @@ export type {
   KeyGroupSnapshot,
   StateEntries,
 } from './state-backend.ts';
-export { HeapStateBackend, HeapKeyedStateBackend } from './heap/heap-state-backend.ts';
+export { HeapStateBackend, HeapKeyedStateBackend, DEFAULT_COLUMNS_FROM, type HeapStateBackendOptions } from './heap/heap-state-backend.ts';

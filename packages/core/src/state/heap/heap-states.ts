@@ -1,6 +1,7 @@
 import type { Key } from '../key.ts';
 import type { ListState, MapState, ReducingState, ValueState } from '../state.ts';
 import type { StateTable } from './state-table.ts';
+import type { ColumnarStateTable } from './columnar-state-table.ts';
 
 /** Where the current key is: shared by every state of one backend, written once per record. */
 export interface CurrentKey {
@@ -9,25 +10,26 @@ export interface CurrentKey {
   index: number;
 }
 
+/** Value state over a columnar table: values are copied in on `update` and out on `value()`. */
 export class HeapValueState<T> implements ValueState<T> {
   constructor(
-    readonly table: StateTable<T>,
+    readonly table: ColumnarStateTable<T>,
     readonly current: CurrentKey,
     readonly defaultValue: T | undefined,
   ) {}
 
   value(): T | undefined {
-    const v = this.table.maps[this.current.index].get(this.current.key);
+    const v = this.table.get(this.current.index, this.current.key);
     return v === undefined ? this.defaultValue : v;
   }
 
   update(value: T): void {
     if (value === undefined) this.clear();
-    else this.table.maps[this.current.index].set(this.current.key, value);
+    else this.table.set(this.current.index, this.current.key, value);
   }
 
   clear(): void {
-    this.table.maps[this.current.index].delete(this.current.key);
+    this.table.delete(this.current.index, this.current.key);
   }
 }
 
@@ -122,22 +124,22 @@ export class HeapMapState<UK, UV> implements MapState<UK, UV> {
 
 export class HeapReducingState<T> implements ReducingState<T> {
   constructor(
-    readonly table: StateTable<T>,
+    readonly table: ColumnarStateTable<T>,
     readonly current: CurrentKey,
     readonly reduce: (accumulator: T, value: T) => T,
   ) {}
 
   get(): T | undefined {
-    return this.table.maps[this.current.index].get(this.current.key);
+    return this.table.get(this.current.index, this.current.key);
   }
 
   add(value: T): void {
-    const map = this.table.maps[this.current.index];
-    const acc = map.get(this.current.key);
-    map.set(this.current.key, acc === undefined ? value : this.reduce(acc, value));
+    const { index, key } = this.current;
+    const acc = this.table.get(index, key);
+    this.table.set(index, key, acc === undefined ? value : this.reduce(acc, value));
   }
 
   clear(): void {
-    this.table.maps[this.current.index].delete(this.current.key);
+    this.table.delete(this.current.index, this.current.key);
   }
 }

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { ColumnarStateTable } from './columnar-state-table.ts';
+import { HeapKeyedStateBackend, HeapStateBackend } from './heap-state-backend.ts';
+import { KeyGroupRange } from '../key-group-range.ts';
+import { assignToKeyGroup } from '../key-groups.ts';
+import { ValueStateDescriptor } from '../descriptors.ts';
+import { decodeKeyGroup, encodeKeyGroupStates } from '../snapshot/snapshot-codec.ts';
+import type { Key } from '../key.ts';
+
+const RANGE = new KeyGroupRange(0, 3);
+
+/** A fixed, seeded sequence (mulberry32), so a failure replays. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A table already turned into columns (with its first value), next to a plain Map as the reference. */
+function columnsWith<V>(first: V): { table: ColumnarStateTable<V>; reference: Map<Key, V>[] } {
+  const table = new ColumnarStateTable<V>('s', RANGE);
+  table.set(0, 'first', first);
+  table.toColumnsIfLarge(0);
+  const reference = Array.from({ length: RANGE.size }, () => new Map<Key, V>());
+  reference[0].set('first', first);
+  return { table, reference };
+}
+
+function contents<V>(table: ColumnarStateTable<V>): Map<Key, unknown>[] {
+  return Array.from({ length: RANGE.size }, (_, index) => {
+    const source = table.keyGroupSource(RANGE.start + index);
+    const out = new Map<Key, unknown>();
+    if (source.size === 0) return out;
+    const bytes = encodeKeyGroupStates([source]);
+    for (const e of decodeKeyGroup(bytes, [0], new KeyGroupRange(index, index), index)) {
+      for (let i = 0; i < e.keys.length; i++) out.set(e.keys[i], e.values[i]);
+    }
+    return out;
+  });
+}
+
+describe('ColumnarStateTable', () => {
+  it('agrees with a plain Map over random sets, updates and deletes, and its snapshot says the same', () => {
+    const next = random(20261123);
+    const { table, reference } = columnsWith({ n: 0, label: 'x', ok: true });
+    for (let op = 0; op < 20_000; op++) {
+      const index = Math.floor(next() * RANGE.size);
+      const key = Math.floor(next() * 300);
+      if (next() < 0.25) {
+        table.delete(index, key);
+        reference[index].delete(key);
+      } else {
+        const v = { n: Math.floor(next() * 1000) - 500, label: `l${key}`, ok: next() < 0.5 };
+        table.set(index, key, v);
+        reference[index].set(key, v);
+      }
+      if (op % 997 === 0) expect(table.get(index, key)).toEqual(reference[index].get(key));
+    }
+    expect(table.columnar).toBe(true);
+    for (let index = 0; index < RANGE.size; index++) {
+      for (const [k, v] of reference[index]) expect(table.get(index, k)).toEqual(v);
+    }
+    expect(table.size()).toBe(reference.reduce((n, m) => n + m.size, 0));
+    expect(contents(table)).toEqual(reference);
+  });
+
+  it('widens an Int32 column to Float64 when a value needs it, in every key group', () => {
+    const { table } = columnsWith({ a: 1, b: 2 });
+    table.set(1, 'k1', { a: 3, b: 4 });
+    table.set(2, 'k2', { a: 5, b: 0.5 });
+    table.set(3, 'k3', { a: -0, b: 2 ** 40 });
+    expect(table.columnar).toBe(true);
+    expect(table.get(0, 'first')).toEqual({ a: 1, b: 2 });
+    expect(table.get(1, 'k1')).toEqual({ a: 3, b: 4 });
+    expect(table.get(2, 'k2')).toEqual({ a: 5, b: 0.5 });
+    expect(Object.is((table.get(3, 'k3') as { a: number }).a, -0)).toBe(true);
+    const numbers = columnsWith(7);
+    numbers.table.set(1, 'x', NaN);
+    expect(numbers.table.get(1, 'x')).toBeNaN();
+    expect(numbers.table.get(0, 'first')).toBe(7);
+  });
+
+  it.each([
+    ['a class instance', new Map([[1, 2]])],
+    ['a nested object', { n: { deep: 1 } }],
+    ['a field that changes type', { n: 'one', label: 'x' }],
+    ['an extra field', { n: 1, label: 'x', extra: true }],
+    ['a missing field', { n: 1 }],
+  ])('turns back into objects, for good and losing nothing, on %s', (_name, odd) => {
+    const { table } = columnsWith<unknown>({ n: 1, label: 'x' });
+    table.set(1, 'odd', odd);
+    expect(table.columnar).toBe(false);
+    expect(table.get(0, 'first')).toEqual({ n: 1, label: 'x' });
+    expect(table.get(1, 'odd')).toBe(odd);
+    table.toColumnsIfLarge(0);
+    expect(table.columnar).toBe(false);
+  });
+
+  it('stays objects when a value does not fit at the conversion, keeping the very objects', () => {
+    const table = new ColumnarStateTable<unknown>('s', RANGE);
+    const kept = { n: 1 };
+    table.set(0, 'a', kept);
+    table.set(1, 'b', [1, 2]);
+    table.toColumnsIfLarge(0);
+    expect(table.columnar).toBe(false);
+    expect(table.get(0, 'a')).toBe(kept);
+  });
+
+  it('hands out copies in columns: a value changed without update is not stored', () => {
+    const { table } = columnsWith({ n: 1 });
+    const v = table.get(0, 'first')!;
+    v.n = 99;
+    expect(table.get(0, 'first')).toEqual({ n: 1 });
+    table.set(0, 'first', v);
+    expect(table.get(0, 'first')).toEqual({ n: 99 });
+  });
+
+  it('keeps strings, booleans and null as top-level values too', () => {
+    const { table } = columnsWith<string | boolean | null>('a');
+    table.set(1, 'b', true);
+    table.set(2, 'c', null);
+    expect([table.get(0, 'first'), table.get(1, 'b'), table.get(2, 'c')]).toEqual(['a', true, null]);
+    expect(table.columnar).toBe(true);
+  });
+});
+
+describe('HeapStateBackend columnsFrom', () => {
+  it('turns a state into columns at the first snapshot once it has that many keys', () => {
+    const backend = new HeapKeyedStateBackend(new KeyGroupRange(0, 15), 16, 100);
+    const state = backend.getValueState(new ValueStateDescriptor<{ n: number }>('count'));
+    const at = (key: Key) => backend.setCurrentKey(key, assignToKeyGroup(key, 16));
+    for (let k = 0; k < 99; k++) {
+      at(k);
+      state.update({ n: k });
+    }
+    backend.snapshot().release();
+    at(0);
+    const before = state.value()!;
+    expect(state.value()).toBe(before); // still objects: the same object each time
+    at(99);
+    state.update({ n: 99 });
+    backend.snapshot().release();
+    at(0);
+    expect(state.value()).not.toBe(state.value()); // columns: a copy each time
+    expect(state.value()).toEqual({ n: 0 });
+  });
+
+  it('refuses a columnsFrom that is not a whole number of keys, naming the option', () => {
+    expect(() => new HeapStateBackend({ columnsFrom: -1 })).toThrow(/columnsFrom/);
+    expect(() => new HeapStateBackend({ columnsFrom: 1.5 })).toThrow(/columnsFrom/);
+    expect(new HeapStateBackend({ columnsFrom: Infinity }).columnsFrom).toBe(Infinity);
+  });
+});

@@ -1,0 +1,284 @@
+import type { Key } from '../key.ts';
+import type { KeyGroupRange } from '../key-group-range.ts';
+import type { StateEntries } from '../state-backend.ts';
+import { encodeColumn, type EncodedColumn } from '../snapshot/columns.ts';
+import type { KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
+import { StateTable } from './state-table.ts';
+
+/**
+ * The values of a value or reducing state: plain `Map`s of objects while the state is small, and
+ * columns once it is large: per key group, a `Map` from key to slot, and per field of the values a
+ * typed array (Int32 or Float64) or, for strings and other immutable scalars, a plain array.
+ *
+ * Why both: a checkpoint of a million keys held as a million heap objects reads every object (a
+ * cache miss apiece) and proves its shape, every checkpoint; held as columns, the same state is a
+ * handful of array copies. But each read and write of a column value costs a copy and a shape
+ * check, which a small, cache-resident state does not repay. So a state turns into columns at a
+ * snapshot (when checkpointing is on) once it holds `columnsFrom` keys, if its values fit: numbers,
+ * or plain objects of up to 16 number, string, boolean or null fields. A value that does not fit
+ * later turns the state back into objects, for good.
+ *
+ * In columns, values are copied in and out, as with Flink's RocksDB backend: `value()` returns a
+ * new object each time, and changing it has no effect until `update`.
+ */
+export class ColumnarStateTable<V> {
+  #schema: Schema | null = null;
+  #groups: Group[] = [];
+  /** The state as objects: non-null until it turns into columns, and again if a value stops fitting. */
+  #objects: StateTable<V> | null;
+  /** Set when a value did not fit columns: the state stays objects. */
+  #objectsForGood = false;
+
+  constructor(
+    readonly name: string,
+    readonly range: KeyGroupRange,
+  ) {
+    this.#objects = new StateTable<V>(name, range);
+  }
+
+  /** Whether the state is held as columns. */
+  get columnar(): boolean {
+    return this.#objects === null;
+  }
+
+  /**
+   * Turns the state into columns if it holds at least `minKeys` keys and every value fits.
+   * Called at the start of a snapshot, before any group is encoded.
+   */
+  toColumnsIfLarge(minKeys: number): void {
+    const objects = this.#objects;
+    if (objects === null || this.#objectsForGood || objects.size() < minKeys) return;
+    this.#groups = Array.from({ length: this.range.size }, () => new Group());
+    this.#schema = null;
+    this.#objects = null;
+    for (let index = 0; index < objects.maps.length; index++) {
+      for (const [key, value] of objects.maps[index]) {
+        this.set(index, key, value);
+        if (this.#objects !== null) {
+          // A value did not fit: keep the objects as they were.
+          this.#objects = objects;
+          this.#groups = [];
+          return;
+        }
+      }
+    }
+  }
+
+  get(index: number, key: Key): V | undefined {
+    if (this.#objects !== null) return this.#objects.maps[index].get(key);
+    const g = this.#groups[index];
+    const slot = g.index.get(key);
+    return slot === undefined ? undefined : (this.#schema!.read(g.cols, slot) as V);
+  }
+
+  set(index: number, key: Key, value: V): void {
+    if (this.#objects !== null) {
+      this.#objects.maps[index].set(key, value);
+      return;
+    }
+    let schema = this.#schema ?? this.#adopt(value);
+    if (schema === null) {
+      this.#toObjects().maps[index].set(key, value);
+      return;
+    }
+    const g = this.#groups[index];
+    const existing = g.index.get(key);
+    const slot = existing ?? g.n;
+    if (existing === undefined) g.reserve(slot + 1, schema.kinds);
+    for (;;) {
+      const code = schema.write(g.cols, slot, value);
+      if (code === WRITTEN) break;
+      if (code === DOES_NOT_FIT) {
+        this.#toObjects().maps[index].set(key, value);
+        return;
+      }
+      schema = this.#widen(code - 1);
+    }
+    if (existing === undefined) {
+      g.index.set(key, slot);
+      g.keys.push(key);
+      g.n++;
+    }
+  }
+
+  delete(index: number, key: Key): void {
+    if (this.#objects !== null) {
+      this.#objects.maps[index].delete(key);
+      return;
+    }
+    const g = this.#groups[index];
+    const slot = g.index.get(key);
+    if (slot === undefined) return;
+    g.index.delete(key);
+    // Swap-remove: the last slot moves into the hole, so slots stay dense.
+    const last = --g.n;
+    const lastKey = g.keys.pop()!;
+    if (slot !== last) {
+      g.keys[slot] = lastKey;
+      g.index.set(lastKey, slot);
+      for (const col of g.cols) col[slot] = col[last];
+    }
+    for (const col of g.cols) if (Array.isArray(col)) col.length = last;
+  }
+
+  size(): number {
+    if (this.#objects !== null) return this.#objects.size();
+    let n = 0;
+    for (const g of this.#groups) n += g.n;
+    return n;
+  }
+
+  /** One key group as the encoder reads it: columns as they are (the encoder copies them at once). */
+  keyGroupSource(keyGroup: number): KeyGroupStateSource {
+    if (this.#objects !== null) return this.#objects.keyGroupSource(keyGroup);
+    const g = this.#groups[keyGroup - this.range.start];
+    const schema = this.#schema;
+    const n = g.n;
+    const encoded = (): { k: EncodedColumn; v: EncodedColumn } => {
+      const columns = g.cols.map((col, j) => column(col, schema!.kinds[j], n));
+      return {
+        k: encodeColumn(g.keys),
+        v: schema!.fields === null ? columns[0] : { c: 'obj', f: schema!.fields, v: columns },
+      };
+    };
+    return { name: this.name, size: n, keys: () => g.keys.values(), values: () => readAll(g, schema!, n), encoded };
+  }
+
+  restoreKeyGroup(keyGroup: number, entries: StateEntries): void {
+    const index = keyGroup - this.range.start;
+    const { keys, values } = entries;
+    for (let i = 0; i < keys.length; i++) this.set(index, keys[i], values[i] as V);
+  }
+
+  /** Picks the columns for a first value, or null when it cannot be kept in columns. */
+  #adopt(value: V): Schema | null {
+    const kind = scalarKind(value);
+    if (kind !== null) return (this.#schema = schemaFor(null, [kind]));
+    if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return null;
+    const fields = Object.keys(value);
+    if (fields.length === 0 || fields.length > MAX_FIELDS || fields.includes('__proto__')) return null;
+    const kinds: Kind[] = [];
+    for (const f of fields) {
+      const k = scalarKind((value as Record<string, unknown>)[f]);
+      if (k === null) return null;
+      kinds.push(k);
+    }
+    return (this.#schema = schemaFor(fields, kinds));
+  }
+
+  /** Int32 column `j` becomes Float64 in every key group (a value needed it). */
+  #widen(j: number): Schema {
+    const schema = this.#schema!;
+    const kinds = [...schema.kinds];
+    kinds[j] = 'f';
+    for (const g of this.#groups) {
+      if (g.cols.length === 0) continue;
+      const wide = new Float64Array(Math.max(g.cols[j].length, 1));
+      wide.set(g.cols[j] as Int32Array);
+      g.cols[j] = wide;
+    }
+    return (this.#schema = schemaFor(schema.fields, kinds));
+  }
+
+  #toObjects(): StateTable<V> {
+    this.#objectsForGood = true;
+    const objects = new StateTable<V>(this.name, this.range);
+    this.#groups.forEach((g, index) => {
+      for (let slot = 0; slot < g.n; slot++) objects.maps[index].set(g.keys[slot], this.#schema!.read(g.cols, slot) as V);
+    });
+    this.#groups = [];
+    this.#objects = objects;
+    return objects;
+  }
+}
+
+/** Column kinds: Int32, Float64, or immutable scalars (strings, booleans, null) in a plain array. */
+type Kind = 'i' | 'f' | 's';
+type Column = Int32Array | Float64Array | unknown[];
+
+const MAX_FIELDS = 16;
+const WRITTEN = 0;
+const DOES_NOT_FIT = -1;
+
+function scalarKind(x: unknown): Kind | null {
+  if (typeof x === 'number') return (x | 0) === x && (x !== 0 || 1 / x > 0) ? 'i' : 'f';
+  if (typeof x === 'string' || typeof x === 'boolean' || x === null) return 's';
+  return null;
+}
+
+class Group {
+  readonly index = new Map<Key, number>();
+  readonly keys: Key[] = [];
+  n = 0;
+  cols: Column[] = [];
+
+  /** Makes room for `size` slots, doubling typed arrays as they fill. */
+  reserve(size: number, kinds: readonly Kind[]): void {
+    if (this.cols.length === 0) this.cols = kinds.map((k) => (k === 'i' ? new Int32Array(8) : k === 'f' ? new Float64Array(8) : []));
+    for (let j = 0; j < this.cols.length; j++) {
+      const col = this.cols[j];
+      if (Array.isArray(col) || col.length >= size) continue;
+      const grown = col instanceof Int32Array ? new Int32Array(col.length * 2) : new Float64Array(col.length * 2);
+      grown.set(col);
+      this.cols[j] = grown;
+    }
+  }
+}
+
+function column(col: Column, kind: Kind, n: number): EncodedColumn {
+  if (kind === 'i') return { c: 'i32', v: (col as Int32Array).subarray(0, n) };
+  if (kind === 'f') return { c: 'f64', v: (col as Float64Array).subarray(0, n) };
+  return { c: 'raw', v: (col as unknown[]).slice(0, n) };
+}
+
+function* readAll(g: Group, schema: Schema, n: number): IterableIterator<unknown> {
+  for (let slot = 0; slot < n; slot++) yield schema.read(g.cols, slot);
+}
+
+interface Schema {
+  /** null: the values are numbers (one column); else the fields of plain-object values, a column each. */
+  readonly fields: readonly string[] | null;
+  readonly kinds: readonly Kind[];
+  /** A new value from the columns at `slot`. */
+  readonly read: (cols: Column[], slot: number) => unknown;
+  /** Writes a value at `slot`: WRITTEN, DOES_NOT_FIT, or 1 + j when Int32 column j must widen. Writes nothing unless WRITTEN. */
+  readonly write: (cols: Column[], slot: number, value: unknown) => number;
+}
+
+const schemas = new Map<string, Schema>();
+
+/**
+ * Compiled per shape, as the column encoder's extractors are: field reads and writes by name are
+ * monomorphic, and a value is checked whole before any column is written.
+ */
+function schemaFor(fields: readonly string[] | null, kinds: readonly Kind[]): Schema {
+  const id = JSON.stringify([fields, kinds]);
+  let schema = schemas.get(id);
+  if (schema !== undefined) return schema;
+  const checks: string[] = [];
+  const stores: string[] = [];
+  const source = (j: number) => (fields === null ? 'value' : `value[${JSON.stringify(fields[j])}]`);
+  kinds.forEach((kind, j) => {
+    const x = `x${j}`;
+    checks.push(`const ${x} = ${source(j)};`);
+    if (kind === 's') checks.push(`if (typeof ${x} !== 'string' && typeof ${x} !== 'boolean' && ${x} !== null) return ${DOES_NOT_FIT};`);
+    else checks.push(`if (typeof ${x} !== 'number') return ${DOES_NOT_FIT};`);
+    if (kind === 'i') checks.push(`if ((${x} | 0) !== ${x} || (${x} === 0 && 1 / ${x} < 0)) return ${1 + j};`);
+    stores.push(`cols[${j}][slot] = ${x};`);
+  });
+  const shape =
+    fields === null
+      ? ''
+      : `if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return ${DOES_NOT_FIT};
+         let width = 0;
+         for (const _ in value) width++;
+         if (width !== ${fields.length}) return ${DOES_NOT_FIT};`;
+  const write = new Function('cols', 'slot', 'value', `${shape}\n${checks.join('\n')}\n${stores.join('\n')}\nreturn ${WRITTEN};`);
+  const read =
+    fields === null
+      ? new Function('cols', 'slot', 'return cols[0][slot];')
+      : new Function('cols', 'slot', `return { ${fields.map((f, j) => `${JSON.stringify(f)}: cols[${j}][slot]`).join(', ')} };`);
+  schema = { fields, kinds, read: read as Schema['read'], write: write as Schema['write'] };
+  schemas.set(id, schema);
+  return schema;
+}
