@@ -98,6 +98,7 @@ export class ColumnarStateTable<V> {
       g.index.set(key, slot);
       g.keys.push(key);
       g.n++;
+      g.keysChanged();
     }
   }
 
@@ -110,6 +111,7 @@ export class ColumnarStateTable<V> {
     const slot = g.index.get(key);
     if (slot === undefined) return;
     g.index.delete(key);
+    g.keysChanged();
     // Swap-remove: the last slot moves into the hole, so slots stay dense.
     const last = --g.n;
     const lastKey = g.keys.pop()!;
@@ -137,7 +139,7 @@ export class ColumnarStateTable<V> {
     const encoded = (): { k: EncodedColumn; v: EncodedColumn } => {
       const columns = g.cols.map((col, j) => column(col, schema!.kinds[j], n));
       return {
-        k: encodeColumn(g.keys),
+        k: g.encodedKeys(),
         v: schema!.fields === null ? columns[0] : { c: 'obj', f: schema!.fields, v: columns },
       };
     };
@@ -211,6 +213,17 @@ class Group {
   readonly keys: Key[] = [];
   n = 0;
   cols: Column[] = [];
+  /** The keys as last encoded, while no key was added or removed since (the usual steady state). */
+  #encodedKeys: EncodedColumn | null = null;
+
+  encodedKeys(): EncodedColumn {
+    return (this.#encodedKeys ??= encodeColumn(this.keys));
+  }
+
+  /** Called whenever a key is added or removed. */
+  keysChanged(): void {
+    this.#encodedKeys = null;
+  }
 
   /** Makes room for `size` slots, doubling typed arrays as they fill. */
   reserve(size: number, kinds: readonly Kind[]): void {
