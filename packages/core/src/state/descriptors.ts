@@ -9,7 +9,7 @@ export class ValueStateDescriptor<T> {
   readonly kind = 'value';
   constructor(
     readonly name: string,
-    /** Returned by `value()` for a key that has no value yet. */
+    /** Returned by `value()` for a key that has no value yet; an object is copied (structuredClone) each time. */
     readonly defaultValue?: T,
   ) {}
 }

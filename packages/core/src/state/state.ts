@@ -1,9 +1,13 @@
 /**
  * Keyed state handles. Every call reads or writes the state of the current key: the key of the
- * record being processed. Values are kept by reference in the heap backend. A checkpoint copies a
- * key group before a record next touches it, so reading a stored object, changing it in place and
- * calling `update` is safe; changing a stored object of another key (through a reference kept
- * elsewhere) is not, as the snapshot may not have copied it yet.
+ * record being processed.
+ *
+ * Change a value, then call `update`: the heap backend keeps small states as the very objects you
+ * stored, but large value and reducing states as columns, where `value()` returns a fresh copy and
+ * a change without `update` is lost. Reading a value, changing it in place and calling `update` is
+ * safe either way, also right after a checkpoint barrier: a checkpoint copies each key group before
+ * a record next touches it. Changing a stored object of another key (through a reference kept
+ * elsewhere) is not safe, as the checkpoint may not have copied it yet.
  */
 
 /** One value per key (Flink's ValueState). */

@@ -12,11 +12,12 @@ import { StateTable } from './state-table.ts';
  *
  * Why both: a checkpoint of a million keys held as a million heap objects reads every object (a
  * cache miss apiece) and proves its shape, every checkpoint; held as columns, the same state is a
- * handful of array copies. But each read and write of a column value costs a copy and a shape
- * check, which a small, cache-resident state does not repay. So a state turns into columns at a
- * snapshot (when checkpointing is on) once it holds `columnsFrom` keys, if its values fit: numbers,
- * or plain objects of up to 16 number, string, boolean or null fields. A value that does not fit
- * later turns the state back into objects, for good.
+ * handful of array copies, and the garbage collector has a million fewer old objects to mark. But
+ * each read and write of a column value costs a copy and a shape check, which a small,
+ * cache-resident state does not repay. So the backend turns a state into columns once it holds
+ * `columnsFrom` keys ({@link toColumnsIfLarge}), if its values fit: numbers, or plain objects of
+ * up to 16 number, string, boolean or null fields. A value that does not fit later turns the
+ * state back into objects, for good.
  *
  * In columns, values are copied in and out, as with Flink's RocksDB backend: `value()` returns a
  * new object each time, and changing it has no effect until `update`.
@@ -42,8 +43,8 @@ export class ColumnarStateTable<V> {
   }
 
   /**
-   * Turns the state into columns if it holds at least `minKeys` keys and every value fits.
-   * Called at the start of a snapshot, before any group is encoded.
+   * Turns the state into columns if it holds at least `minKeys` keys and every value fits. Content
+   * is unchanged, so it may run while a snapshot is pending (it encodes the same values).
    */
   toColumnsIfLarge(minKeys: number): void {
     const objects = this.#objects;
@@ -179,7 +180,8 @@ export class ColumnarStateTable<V> {
       wide.set(g.cols[j] as Int32Array);
       g.cols[j] = wide;
     }
-    return (this.#schema = schemaFor(schema.fields, kinds));
+    // Compiles, since the narrower schema did.
+    return (this.#schema = schemaFor(schema.fields, kinds)!);
   }
 
   #toObjects(): StateTable<V> {
@@ -258,16 +260,26 @@ interface Schema {
   readonly write: (cols: Column[], slot: number, value: unknown) => number;
 }
 
-const schemas = new Map<string, Schema>();
+const schemas = new Map<string, Schema | null>();
+/** Shapes seen by a process are few; the bound keeps a job with ever-changing shapes from leaking. */
+const MAX_SCHEMAS = 256;
 
 /**
  * Compiled per shape, as the column encoder's extractors are: field reads and writes by name are
  * monomorphic, and a value is checked whole before any column is written.
  */
-function schemaFor(fields: readonly string[] | null, kinds: readonly Kind[]): Schema {
+function schemaFor(fields: readonly string[] | null, kinds: readonly Kind[]): Schema | null {
   const id = JSON.stringify([fields, kinds]);
   let schema = schemas.get(id);
   if (schema !== undefined) return schema;
+  schema = compileSchema(fields, kinds);
+  if (schemas.size >= MAX_SCHEMAS) schemas.clear();
+  schemas.set(id, schema);
+  return schema;
+}
+
+/** Null where code generation is disabled (--disallow-code-generation-from-strings): the state stays objects. */
+function compileSchema(fields: readonly string[] | null, kinds: readonly Kind[]): Schema | null {
   const checks: string[] = [];
   const stores: string[] = [];
   const source = (j: number) => (fields === null ? 'value' : `value[${JSON.stringify(fields[j])}]`);
@@ -286,12 +298,14 @@ function schemaFor(fields: readonly string[] | null, kinds: readonly Kind[]): Sc
          let width = 0;
          for (const _ in value) width++;
          if (width !== ${fields.length}) return ${DOES_NOT_FIT};`;
-  const write = new Function('cols', 'slot', 'value', `${shape}\n${checks.join('\n')}\n${stores.join('\n')}\nreturn ${WRITTEN};`);
-  const read =
-    fields === null
-      ? new Function('cols', 'slot', 'return cols[0][slot];')
-      : new Function('cols', 'slot', `return { ${fields.map((f, j) => `${JSON.stringify(f)}: cols[${j}][slot]`).join(', ')} };`);
-  schema = { fields, kinds, read: read as Schema['read'], write: write as Schema['write'] };
-  schemas.set(id, schema);
-  return schema;
+  try {
+    const write = new Function('cols', 'slot', 'value', `${shape}\n${checks.join('\n')}\n${stores.join('\n')}\nreturn ${WRITTEN};`);
+    const read =
+      fields === null
+        ? new Function('cols', 'slot', 'return cols[0][slot];')
+        : new Function('cols', 'slot', `return { ${fields.map((f, j) => `${JSON.stringify(f)}: cols[${j}][slot]`).join(', ')} };`);
+    return { fields, kinds, read: read as Schema['read'], write: write as Schema['write'] };
+  } catch {
+    return null;
+  }
 }

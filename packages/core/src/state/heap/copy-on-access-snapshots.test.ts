@@ -165,3 +165,46 @@ describe('copy-on-access keyed snapshots', () => {
     expect(finish(b.snapshot()).get('counter')!.get(KEYS[0])).toEqual({ n: 2 });
   });
 });
+
+describe('copy-on-access keyed snapshots, when something goes wrong', () => {
+  it('decline instead of failing the record when a value cannot be encoded', () => {
+    const b = new HeapKeyedStateBackend(RANGE, MAX_PARALLELISM);
+    const at = (key: Key) => b.setCurrentKey(key, assignToKeyGroup(key, MAX_PARALLELISM));
+    const odd = b.getValueState(new ValueStateDescriptor<unknown>('odd'));
+    at('a');
+    odd.update(Symbol('not data'));
+    at('z');
+    const snapshot = b.snapshot();
+    expect(() => at('a')).not.toThrow(); // the record goes on; the checkpoint does not
+    expect(() => finish(snapshot)).toThrow();
+    // Once the value is data again, the next snapshot succeeds.
+    at('a');
+    odd.update('fine');
+    expect(finish(b.snapshot()).get('odd')!.get('a')).toBe('fine');
+  });
+
+  it('end a background loop whose backend was disposed, rather than spin', () => {
+    const { at, counter, b } = backend();
+    for (const k of KEYS) {
+      at(k);
+      counter.update({ n: 1 });
+    }
+    const snapshot = b.snapshot();
+    b.dispose();
+    expect(() => snapshot.encodeSome(1)).toThrow(/released/);
+  });
+
+  it('give every key its own copy of an object default', () => {
+    const { at, b } = backend();
+    const state = b.getValueState(new ValueStateDescriptor<Counter>('withDefault', { n: 0 }));
+    for (const k of ['a', 'b']) {
+      at(k);
+      const c = state.value()!;
+      c.n++;
+      state.update(c);
+    }
+    at('a');
+    expect(state.value()).toEqual({ n: 1 });
+    expect(() => b.getValueState(new ValueStateDescriptor('fn', { f: () => 1 }))).toThrow(/state 'fn': its default value cannot be copied/);
+  });
+});

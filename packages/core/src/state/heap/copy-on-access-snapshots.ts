@@ -44,26 +44,40 @@ export class CopyOnAccessSnapshots {
   /** Called before any state of group `index` is read or written. */
   beforeAccess(index: number): void {
     if (this.#pending[index] === 0) return;
+    // Credited before encoding: the snapshot that this group completes leaves the running set.
+    const waiting = [...this.#running].filter((s) => s.parts[index] === undefined);
     const t0 = performance.now();
-    const bytes = this.encode(index);
+    this.encode(index);
     const ms = performance.now() - t0;
-    for (const s of this.#running) if (s.parts[index] === bytes) s.recordPathMs += ms;
+    for (const s of waiting) s.recordPathMs += ms;
   }
 
-  /** Encodes group `index` for every running snapshot that does not have it yet. */
-  encode(index: number): Uint8Array {
-    const bytes = this.encodeGroup(index);
+  /**
+   * Encodes group `index` for every running snapshot that does not have it yet. A value that cannot
+   * be encoded fails those snapshots (their checkpoint is declined, as a failed write would be)
+   * rather than the record that happened to touch the group.
+   */
+  encode(index: number): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.encodeGroup(index);
+    } catch (e) {
+      for (const s of [...this.#running]) if (s.parts[index] === undefined) this.stop(s, e);
+      this.#pending[index] = 0;
+      return;
+    }
     this.#pending[index] = 0;
     for (const s of this.#running) {
       if (s.parts[index] !== undefined) continue;
       s.parts[index] = bytes;
       if (--s.remaining === 0) this.stop(s);
     }
-    return bytes;
   }
 
-  stop(snapshot: HeapKeyedSnapshot): void {
+  /** Takes a snapshot out of the running set: done, released, or failed with `error`. */
+  stop(snapshot: HeapKeyedSnapshot, error?: unknown): void {
     if (!this.#running.delete(snapshot)) return;
+    if (snapshot.remaining > 0) snapshot.stopped = error ?? new Error('the snapshot was released before it was complete');
     this.active = this.#running.size;
     // With none left, no group is pending; with some left, extra flags only cost an encode nobody
     // keeps, and the flags of groups they still need must stay.
@@ -79,8 +93,9 @@ class HeapKeyedSnapshot implements KeyedStateSnapshot {
   readonly parts: (Uint8Array | undefined)[];
   remaining: number;
   recordPathMs = 0;
+  /** Why the snapshot stopped before it was complete (released, or a group failed to encode). */
+  stopped: unknown = undefined;
   #cursor = 0;
-  #released = false;
 
   constructor(readonly owner: CopyOnAccessSnapshots) {
     this.parts = new Array(owner.range.size).fill(undefined);
@@ -92,23 +107,24 @@ class HeapKeyedSnapshot implements KeyedStateSnapshot {
   }
 
   encodeSome(budgetMs: number): boolean {
-    if (this.#released) throw new Error('the snapshot was released');
     const deadline = performance.now() + budgetMs;
     while (this.remaining > 0) {
+      if (this.stopped !== undefined) throw this.stopped;
       while (this.parts[this.#cursor] !== undefined) this.#cursor++;
       this.owner.encode(this.#cursor);
       if (performance.now() > deadline) break;
     }
+    if (this.stopped !== undefined && this.remaining > 0) throw this.stopped;
     return this.remaining === 0;
   }
 
   encodedKeyGroups(): readonly Uint8Array[] {
+    if (this.stopped !== undefined) throw this.stopped;
     if (this.remaining > 0) throw new Error('the snapshot has key groups not encoded yet: call encodeSome until it returns true');
     return this.parts as Uint8Array[];
   }
 
   release(): void {
-    this.#released = this.remaining > 0;
     this.owner.stop(this);
   }
 }

@@ -20,7 +20,11 @@ export class HeapValueState<T> implements ValueState<T> {
 
   value(): T | undefined {
     const v = this.table.get(this.current.index, this.current.key);
-    return v === undefined ? this.defaultValue : v;
+    if (v !== undefined) return v;
+    // A fresh default per call: handing out the descriptor's own object would let one key's
+    // in-place change reach every key that starts from it (and the checkpoints holding them).
+    const d = this.defaultValue;
+    return typeof d === 'object' && d !== null ? structuredClone(d) : d;
   }
 
   update(value: T): void {
@@ -35,7 +39,7 @@ export class HeapValueState<T> implements ValueState<T> {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
-/** Lists are appended in place, so snapshots copy them (see the backend's table options). */
+/** Lists are appended in place; a snapshot encodes each key group before a record next touches it. */
 export class HeapListState<T> implements ListState<T> {
   constructor(
     readonly table: StateTable<T[]>,

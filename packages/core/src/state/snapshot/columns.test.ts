@@ -87,6 +87,11 @@ describe('columnar snapshot encoding', () => {
     expect(encodeValues(() => map.values(), map.size)).toEqual({ c: 'raw', v: [...map.values()] });
   });
 
+  it('does not split objects with an own __proto__ field (JSON.parse makes them; decoding assigns fields)', () => {
+    // msgpack keeps such a field under the name '__proto_', its own guard; a split column would lose it.
+    expect(encodeColumn([JSON.parse('{"__proto__": 1, "a": 2}')]).c).toBe('raw');
+  });
+
   it('leaves class instances to msgpack rather than splitting them', () => {
     expect(encodeColumn([new Point(1, 2)]).c).toBe('raw');
   });

@@ -37,7 +37,8 @@ export function encodeValues(source: ValuesSource, n: number): EncodedColumn {
     if (numbers !== undefined) return numbers;
   } else if (isPlainObject(first)) {
     const fields = Object.keys(first);
-    if (fields.length > 0 && fields.length <= MAX_FIELDS) {
+    // '__proto__' as an own field (JSON.parse makes those) would be lost on decode, which assigns.
+    if (fields.length > 0 && fields.length <= MAX_FIELDS && !fields.includes('__proto__')) {
       const split = splitFast(source, n, first, fields) ?? splitGeneric(materialize(source(), n), fields);
       if (split !== undefined) return split;
     }
@@ -153,14 +154,14 @@ function extractor(fields: readonly string[], kinds: readonly Kind[]): Extractor
   const id = JSON.stringify([fields, kinds]);
   let fn = extractors.get(id);
   if (fn === undefined) {
-    fn = compileExtractor(fields, kinds);
+    fn = compileExtractor(fields, kinds) ?? (() => -1);
     if (extractors.size >= MAX_EXTRACTORS) extractors.clear();
     extractors.set(id, fn);
   }
   return fn;
 }
 
-function compileExtractor(fields: readonly string[], kinds: readonly Kind[]): Extractor {
+function compileExtractor(fields: readonly string[], kinds: readonly Kind[]): Extractor | undefined {
   const reads: string[] = [];
   fields.forEach((f, j) => {
     const name = JSON.stringify(f);
@@ -184,9 +185,14 @@ function compileExtractor(fields: readonly string[], kinds: readonly Kind[]): Ex
       i++;
     }
     return i;`;
-  // A compiled function rather than a closure over the field names: see splitFast.
-  const make = new Function('hasOwn', `return function extract(values, columns) {${body}}`);
-  return make((o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)) as Extractor;
+  // A compiled function rather than a closure over the field names: see splitFast. Where code
+  // generation is disabled (--disallow-code-generation-from-strings), the generic path does it.
+  try {
+    const make = new Function('hasOwn', `return function extract(values, columns) {${body}}`);
+    return make((o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)) as Extractor;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Any mix: checks every value, then one field at a time. */
