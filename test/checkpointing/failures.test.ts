@@ -5,7 +5,18 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FsCheckpointStorage, generatorSource, JobExecutionError, noRestart, type Sink, type StreamEnvironment } from '@weir/core';
+import {
+  collectSink,
+  FsCheckpointStorage,
+  generatorSource,
+  JobExecutionError,
+  noRestart,
+  ValueStateDescriptor,
+  type KeyedProcessFunction,
+  type Sink,
+  type StreamEnvironment,
+  type ValueState,
+} from '@weir/core';
 import {
   checkpointDirs,
   CountPerKey,
@@ -169,5 +180,34 @@ describe('discarding an aborted checkpoint', () => {
     }
     expect(await storage.list()).toEqual([]);
     expect(await readdir(join(root, JOB))).toEqual([]);
+  });
+});
+
+describe('keyed state that cannot be encoded', () => {
+  it('declines the checkpoint as snapshot-encode-failed rather than failing a record, and fails the job past tolerableFailures', async () => {
+    const storage = await dirs.make();
+    const env = quietEnv();
+    env.setRestartStrategy(noRestart());
+    env.enableCheckpointing(20, { storage, tolerableFailures: 0 });
+    env
+      .fromSource(generatorSource({ generate: (i) => i, ratePerSecond: 5_000 }))
+      .keyBy((i) => i % 10)
+      .process({
+        open(ctx) {
+          this.s = ctx.getState(new ValueStateDescriptor<symbol>('not-data'));
+        },
+        processElement(i, _ctx, out) {
+          this.s!.update(Symbol(`record ${i}`));
+          out.collect(i);
+        },
+      } as KeyedProcessFunction<number, number, number> & { s?: ValueState<symbol> })
+      .sinkTo(collectSink<number>());
+    const client = env.executeAsync(JOB);
+
+    const error = await rejectionOf(client.result);
+    expect(error).toBeInstanceOf(JobExecutionError);
+    expect(error.message).toMatch(/threshold \(0\)/);
+    const failed = client.checkpointStats().history.filter((h) => h.status === 'failed');
+    expect(failed[0]?.failureReason).toBe('snapshot-encode-failed');
   });
 });

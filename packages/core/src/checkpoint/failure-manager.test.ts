@@ -38,8 +38,8 @@ describe('CheckpointFailureManager', () => {
     expect(manager.consecutiveFailures).toBe(0);
   });
 
-  it('counts exactly expired, declined, storage and finalize failures', () => {
-    expect(CHECKPOINT_FAILURE_REASONS.filter(countsAsFailure)).toEqual(['expired', 'declined-by-task', 'storage-write-failed', 'finalize-failed']);
+  it('counts exactly expired, declined, storage, encode and finalize failures', () => {
+    expect(CHECKPOINT_FAILURE_REASONS.filter(countsAsFailure)).toEqual(['expired', 'declined-by-task', 'storage-write-failed', 'snapshot-encode-failed', 'finalize-failed']);
   });
 
   it('never counts a failed savepoint', () => {

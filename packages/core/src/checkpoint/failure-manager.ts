@@ -7,7 +7,8 @@ import type { CheckpointFailureReason } from './failure-reason.ts';
  * count to 0; when the count exceeds `tolerableFailures` the job fails, and the count starts over.
  *
  * Only failures that say something about the job's health count:
- * - counted: `expired`, `declined-by-task`, `storage-write-failed`, `finalize-failed`: a checkpoint
+ * - counted: `expired`, `declined-by-task`, `storage-write-failed`, `snapshot-encode-failed`,
+ *   `finalize-failed`: a checkpoint
  *   that should have completed did not, and the next one may well fail the same way.
  * - not counted: `subsumed`, `subsumed-by-newer-barrier` (a newer checkpoint made this one
  *   unnecessary: progress, not failure); `task-failure` (the job is already failing over, and the
@@ -52,5 +53,6 @@ const COUNTED: ReadonlySet<CheckpointFailureReason> = new Set<CheckpointFailureR
   'expired',
   'declined-by-task',
   'storage-write-failed',
+  'snapshot-encode-failed',
   'finalize-failed',
 ]);

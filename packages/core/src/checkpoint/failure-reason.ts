@@ -9,6 +9,7 @@ const MESSAGES = {
   subsumed: 'A newer checkpoint completed first; this one is no longer needed.',
   'task-failure': 'A task failed; the checkpoint cannot complete.',
   'storage-write-failed': 'Writing to checkpoint storage failed.',
+  'snapshot-encode-failed': 'A task could not encode its state (a value that is not plain data, such as a Symbol or a cycle).',
   'finalize-failed': 'Writing the checkpoint metadata (or registering the completed checkpoint) failed.',
   'job-cancelled': 'The job was cancelled.',
   'too-many-concurrent': 'The maximum number of concurrent checkpoints is already in progress.',

@@ -9,7 +9,7 @@ export class ValueStateDescriptor<T> {
   readonly kind = 'value';
   constructor(
     readonly name: string,
-    /** Returned by `value()` for a key that has no value yet; an object is copied (structuredClone) each time. */
+    /** Returned by `value()` for a key that has no value yet. An object default must be plain data: it is copied (structuredClone) each time. */
     readonly defaultValue?: T,
   ) {}
 }

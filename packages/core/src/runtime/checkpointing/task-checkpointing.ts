@@ -5,7 +5,7 @@ import type { KeyedStateBackend } from '../../state/state-backend.ts';
 import type { CheckpointBarrier } from '../events.ts';
 import type { CheckpointParticipant } from './checkpointed.ts';
 import type { CheckpointResponder } from './checkpoint-responder.ts';
-import { takeTaskSnapshot, writeTaskSnapshot } from './task-snapshot.ts';
+import { SnapshotEncodeError, takeTaskSnapshot, writeTaskSnapshot } from './task-snapshot.ts';
 
 /** What every task of a checkpointing job shares. */
 export interface CheckpointServices {
@@ -54,8 +54,9 @@ export class TaskCheckpointing {
           stateSize,
         });
       } catch (e) {
-        this.logger.warn({ checkpointId: id, err: e }, 'writing the snapshot failed; declining the checkpoint');
-        responder.decline(id, this.taskKey, 'storage-write-failed', e);
+        const encoding = e instanceof SnapshotEncodeError;
+        this.logger.warn({ checkpointId: id, err: e }, `${encoding ? 'encoding' : 'writing'} the snapshot failed; declining the checkpoint`);
+        responder.decline(id, this.taskKey, encoding ? 'snapshot-encode-failed' : 'storage-write-failed', e);
       }
     });
   }

@@ -77,8 +77,14 @@ async function write(
   await Promise.all(snapshot.pending);
   if (snapshot.keyed !== null) {
     const { uid, range, snapshot: keyed } = snapshot.keyed;
-    while (!keyed.encodeSome(ENCODE_SLICE_MS)) await yieldToEventLoop();
-    const { bytes, offsets } = concatKeyGroups(keyed.encodedKeyGroups());
+    let groups: readonly Uint8Array[];
+    try {
+      while (!keyed.encodeSome(ENCODE_SLICE_MS)) await yieldToEventLoop();
+      groups = keyed.encodedKeyGroups();
+    } catch (e) {
+      throw new SnapshotEncodeError(uid, e);
+    }
+    const { bytes, offsets } = concatKeyGroups(groups);
     const handle = await storage.writeState(location, stateFileName(uid, subtaskIndex, 'keyed'), bytes);
     stateSize += handle.size;
     states[uid] = { keyed: { range: { start: range.start, end: range.end }, offsets, handle } };
@@ -92,6 +98,17 @@ async function write(
     states[uid] = { ...states[uid], operator: { lists: counts, handle } };
   }
   return { states, stateSize };
+}
+
+/** Keyed state of operator `uid` could not be encoded (as opposed to written). */
+export class SnapshotEncodeError extends Error {
+  override readonly name = 'SnapshotEncodeError';
+  constructor(
+    readonly uid: string,
+    cause: unknown,
+  ) {
+    super(`keyed state of operator '${uid}' could not be encoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
 }
 
 /** A file name for a state handle: the uid made safe for any storage, plus the subtask. */

@@ -151,6 +151,41 @@ describe('HeapStateBackend columnsFrom', () => {
     expect(state.value()).toEqual({ n: 0 });
   });
 
+  it('also turns a state into columns on the record path, while a snapshot is pending, which keeps its barrier state', () => {
+    const range = new KeyGroupRange(0, 15);
+    const backend = new HeapKeyedStateBackend(range, 16, 60);
+    const state = backend.getValueState(new ValueStateDescriptor<{ n: number }>('count'));
+    const at = (key: Key) => backend.setCurrentKey(key, assignToKeyGroup(key, 16));
+    for (let k = 0; k < 50; k++) {
+      at(k);
+      state.update({ n: k });
+    }
+    const snapshot = backend.snapshot(); // 50 keys < 60: still objects
+    // Keys of one key group only, so that the other groups stay pending through the conversion.
+    const group = assignToKeyGroup(1000, 16);
+    const ours = Array.from({ length: 2000 }, (_, i) => 1000 + i).filter((k) => assignToKeyGroup(k, 16) === group).slice(0, 20);
+    for (const k of ours) {
+      at(k);
+      state.update({ n: k });
+    }
+    at(ours[0]);
+    expect(state.value()).toBe(state.value()); // objects
+    for (let i = 0; i < 65_536; i++) at(ours[i % ours.length]); // the record-path check converts: 70 keys ≥ 60
+    at(ours[0]);
+    expect(state.value()).not.toBe(state.value()); // columns: a copy each time
+    expect(state.value()).toEqual({ n: ours[0] });
+
+    while (!snapshot.encodeSome(1));
+    const parts = snapshot.encodedKeyGroups();
+    const seen = new Map<Key, unknown>();
+    for (let kg = range.start; kg <= range.end; kg++) {
+      for (const e of decodeKeyGroup(parts[kg], [0], new KeyGroupRange(kg, kg), kg)) {
+        for (let i = 0; i < e.keys.length; i++) seen.set(e.keys[i], e.values[i]);
+      }
+    }
+    expect(seen).toEqual(new Map(Array.from({ length: 50 }, (_, k) => [k, { n: k }])));
+  });
+
   it('refuses a columnsFrom that is not a whole number of keys, naming the option', () => {
     expect(() => new HeapStateBackend({ columnsFrom: -1 })).toThrow(/columnsFrom/);
     expect(() => new HeapStateBackend({ columnsFrom: 1.5 })).toThrow(/columnsFrom/);

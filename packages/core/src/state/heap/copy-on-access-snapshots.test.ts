@@ -205,6 +205,10 @@ describe('copy-on-access keyed snapshots, when something goes wrong', () => {
     }
     at('a');
     expect(state.value()).toEqual({ n: 1 });
-    expect(() => b.getValueState(new ValueStateDescriptor('fn', { f: () => 1 }))).toThrow(/state 'fn': its default value cannot be copied/);
+    expect(() => b.getValueState(new ValueStateDescriptor('fn', { f: () => 1 }))).toThrow(/state 'fn': the default value must be plain data/);
+    class Ctr {
+      n = 0;
+    }
+    expect(() => b.getValueState(new ValueStateDescriptor('cls', new Ctr()))).toThrow(/state 'cls': .*Ctr instance/);
   });
 });

@@ -37,6 +37,29 @@ export interface HeapStateBackendOptions {
 /** The default number of keys from which value and reducing state is kept as columns. */
 export const DEFAULT_COLUMNS_FROM = 65_536;
 
+const PLAIN_PROTOTYPES: readonly unknown[] = [Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, null];
+
+/**
+ * An object default is copied for each key (structuredClone), which keeps plain data only: a class
+ * instance would lose its methods without a word, so it is refused up front.
+ */
+function assertCopyableDefault(d: ValueStateDescriptor<unknown>): void {
+  const v = d.defaultValue;
+  if (typeof v !== 'object' || v === null) return;
+  let problem: string | undefined;
+  if (!PLAIN_PROTOTYPES.includes(Object.getPrototypeOf(v))) problem = `it is a ${v.constructor?.name ?? 'class'} instance`;
+  else {
+    try {
+      structuredClone(v);
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+  }
+  if (problem !== undefined) {
+    throw new Error(`state '${d.name}': the default value must be plain data, as it is copied for each key (${problem}); start from \`value() ?? new ...\` instead`);
+  }
+}
+
 /** How often (in records) and at each snapshot, a backend checks whether a state should become columns. */
 const LAYOUT_CHECK_EVERY = 65_536;
 
@@ -113,16 +136,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    if (typeof d.defaultValue === 'object' && d.defaultValue !== null) {
-      try {
-        structuredClone(d.defaultValue);
-      } catch (e) {
-        throw new Error(`state '${d.name}': its default value cannot be copied for each key (${(e as Error).message}); use plain data`);
-      }
-    }
-    return this.#register(d, () => new ColumnarStateTable<T>(d.name, this.keyGroupRange), (t) =>
-      new HeapValueState<T>(t, this.#current, d.defaultValue),
-    );
+    const table = () => {
+      assertCopyableDefault(d);
+      return new ColumnarStateTable<T>(d.name, this.keyGroupRange);
+    };
+    return this.#register(d, table, (t) => new HeapValueState<T>(t, this.#current, d.defaultValue));
   }
 
   getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
