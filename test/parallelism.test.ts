@@ -1,47 +1,13 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import {
-  collectSink,
-  generatorSource,
-  StreamEnvironment,
-  ValueStateDescriptor,
-  type Collector,
-  type KeyedContext,
-  type KeyedProcessFunction,
-  type KeyedRuntimeContext,
-  type ValueState,
-} from '@weir/core';
+import { collectSink, generatorSource, StreamEnvironment } from '@weir/core';
+import { CountPerKey, type Counted, type Keyed as Event } from './support/keyed-count.ts';
 
 const RECORDS = 50_000;
 const KEYS = 1_000;
 
-interface Event {
-  readonly i: number;
-  readonly key: string;
-}
-
-interface Counted {
-  readonly key: string;
-  readonly n: number;
-  readonly i: number;
-}
-
 /** Scatters consecutive indices over the keys, so a key's records come from every source subtask. */
-const scattered = (i: number): Event => ({ i, key: `k${(Math.imul(i, 0x9e3779b1) >>> 0) % KEYS}` });
-
-class CountPerKey implements KeyedProcessFunction<string, Event, Counted> {
-  count!: ValueState<number>;
-
-  open(ctx: KeyedRuntimeContext): void {
-    this.count = ctx.getState(new ValueStateDescriptor('count', 0));
-  }
-
-  processElement(e: Event, ctx: KeyedContext<string>, out: Collector<Counted>): void {
-    const n = this.count.value()! + 1;
-    this.count.update(n);
-    out.collect({ key: ctx.getCurrentKey(), n, i: e.i });
-  }
-}
+const scattered = (i: number): Event => ({ i, k: `k${(Math.imul(i, 0x9e3779b1) >>> 0) % KEYS}` });
 
 /** Runs generator -> keyBy -> keyed count -> sink; `sourceParallelism` defaults to `parallelism`. */
 async function countPerKey(parallelism: number, generate: (i: number) => Event, sourceParallelism = parallelism) {
@@ -50,7 +16,7 @@ async function countPerKey(parallelism: number, generate: (i: number) => Event, 
   env
     .fromSource(generatorSource({ count: RECORDS, generate }))
     .setParallelism(sourceParallelism)
-    .keyBy((e) => e.key)
+    .keyBy((e) => e.k)
     .process(new CountPerKey())
     .sinkTo(out);
   await env.execute(`count-p${parallelism}`);
@@ -59,7 +25,7 @@ async function countPerKey(parallelism: number, generate: (i: number) => Event, 
 
 function groupByKey(values: readonly Counted[]): Map<string, Counted[]> {
   const byKey = new Map<string, Counted[]>();
-  for (const v of values) (byKey.get(v.key) ?? byKey.set(v.key, []).get(v.key)!).push(v);
+  for (const v of values) (byKey.get(v.k) ?? byKey.set(v.k, []).get(v.k)!).push(v);
   return byKey;
 }
 
@@ -68,10 +34,10 @@ function reference(generate: (i: number) => Event): Map<string, Counted[]> {
   const counts = new Map<string, number>();
   const out: Counted[] = [];
   for (let i = 0; i < RECORDS; i++) {
-    const { key } = generate(i);
-    const n = (counts.get(key) ?? 0) + 1;
-    counts.set(key, n);
-    out.push({ key, n, i });
+    const { k } = generate(i);
+    const n = (counts.get(k) ?? 0) + 1;
+    counts.set(k, n);
+    out.push({ k, n, i });
   }
   return groupByKey(out);
 }
@@ -84,7 +50,7 @@ describe('results do not depend on parallelism', () => {
       const values = await countPerKey(p, scattered);
       expect(values).toHaveLength(RECORDS);
       const finalCount = new Map<string, number>();
-      for (const v of values) finalCount.set(v.key, Math.max(finalCount.get(v.key) ?? 0, v.n));
+      for (const v of values) finalCount.set(v.k, Math.max(finalCount.get(v.k) ?? 0, v.n));
       expect(finalCount, `parallelism ${p}`).toEqual(expected);
     }
   });
@@ -114,7 +80,7 @@ describe('results do not depend on parallelism', () => {
   it('keeps each key’s records in order when every key comes from one source subtask', async () => {
     // Key i mod 1000 with p dividing 1000: source subtask s produces every index ≡ s (mod p), so
     // all of a key's records come from one subtask, in index order, and reach the keyed operator so.
-    const aligned = (i: number): Event => ({ i, key: `k${i % KEYS}` });
+    const aligned = (i: number): Event => ({ i, k: `k${i % KEYS}` });
     const expected = reference(aligned);
     for (const p of [1, 2, 4]) {
       const byKey = groupByKey(await countPerKey(p, aligned));

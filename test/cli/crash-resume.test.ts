@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,16 +6,15 @@ import { readCommitted } from '../support/file-sink-output.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 import { expectedOutput, type Out } from './jobs/generator-job.ts';
 import { runWeir, startWeir } from './support/weir-cli.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const JOB = fileURLToPath(new URL('./jobs/generator-job.ts', import.meta.url));
 const KILLS = killCount(22);
 const COUNT = 60_000;
 const KEYS = 50;
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('weir-cli-crash-');
+afterAll(() => dirs.cleanup());
 
 const byIndex = (a: Out, b: Out): number => a.i - b.i;
 
@@ -24,8 +22,7 @@ describe('weir run killed with SIGKILL and run again with the same command', () 
   it(`ends with the output of an uninterrupted run, record by record (${KILLS} kills)`, async () => {
     const seed = crashSeed('weir run crash/resume');
     const random = seededRandom(seed);
-    const root = await mkdtemp(join(tmpdir(), 'weir-cli-crash-'));
-    dirs.push(root);
+    const root = await dirs.make();
 
     const command = (name: string): string[] =>
       ['run', JOB, '--checkpoint-dir', join(root, name, 'ck'), '--checkpoint-interval', '50', '--job-name', 'gen', '--parallelism', '2'];

@@ -1,25 +1,22 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCommitted } from '../support/file-sink-output.ts';
 import { expectedOutput, type Out } from './jobs/generator-job.ts';
 import { runWeir, startWeir } from './support/weir-cli.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const JOB = fileURLToPath(new URL('./jobs/generator-job.ts', import.meta.url));
 const COUNT = 30_000;
 const KEYS = 60;
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('weir-cli-savepoint-');
+afterAll(() => dirs.cleanup());
 
 describe('weir savepoint, weir cancel, then weir run --from-savepoint at another parallelism', () => {
   it('resumes from the savepoint at parallelism 3 and ends with exactly the expected output', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'weir-cli-savepoint-'));
-    dirs.push(root);
+    const root = await dirs.make();
     const ck = join(root, 'ck');
     // Slow enough that the first run is still going after three CLI round trips (each starts a
     // process: about a second apiece on a loaded machine); cancel ends it early anyway.

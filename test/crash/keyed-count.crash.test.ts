@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { startChildJob } from '../support/child-job.ts';
 import { readCommitted } from '../support/file-sink-output.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 import { expectedCounts, countedKey } from '../support/keyed-count.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const JOB = fileURLToPath(new URL('./jobs/keyed-count-job.ts', import.meta.url));
 
@@ -21,10 +21,8 @@ function expectedOutput(count: number, keys: number): string[] {
   return expectedCounts(count, keys).map(countedKey).sort();
 }
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('weir-crash-');
+afterAll(() => dirs.cleanup());
 
 describe('a keyed count killed with SIGKILL at random moments', () => {
   it.each([
@@ -36,8 +34,7 @@ describe('a keyed count killed with SIGKILL at random moments', () => {
     async ({ parallelism, kills, columnsFrom }) => {
       const seed = crashSeed(`keyed-count p=${parallelism}`);
       const random = seededRandom(seed);
-      const root = await mkdtemp(join(tmpdir(), 'weir-crash-'));
-      dirs.push(root);
+      const root = await dirs.make();
       const count = 40_000;
       const keys = 200;
       const env = {

@@ -9,21 +9,13 @@
  * busy work per record, so that a backlog builds up behind the count (the source then holds
  * fetched, undelivered records when checkpoints and kills happen).
  */
-import { StreamEnvironment, fixedDelay } from '@weir/core';
 import { redisListSource, redisStreamSink } from '@weir/redis';
-import { pino } from 'pino';
+import { redisCrashEnvironment } from './redis-job-environment.ts';
 import { CountPerKey, requiredEnv as env, type Counted as Out, type Keyed as In } from '../support/keyed-count.ts';
 
 const redis = env('REDIS_URL');
 const workUs = Number(env('WORK_US', '0'));
-const e = StreamEnvironment.create({
-  parallelism: Number(env('PARALLELISM', '1')),
-  // Small channels: backpressure reaches the source, which then holds fetched records at barriers.
-  channelCapacity: 2,
-  logger: pino({ level: process.env.WEIR_LOG_LEVEL ?? 'info' }, pino.destination(2)),
-});
-e.enableCheckpointing(Number(env('INTERVAL', '100')), { storage: env('CK_DIR'), retained: 2, tolerableFailures: 1000 });
-e.setRestartStrategy(fixedDelay({ attempts: 1000, delay: 100 }));
+const e = redisCrashEnvironment();
 e.fromSource(redisListSource<In>({ redis, list: env('LIST'), format: 'json', batchSize: 1000, pollMs: 20 }))
   .uid('queue')
   .keyBy((r) => r.k)

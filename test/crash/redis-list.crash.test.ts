@@ -1,22 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PREFIX } from '@weir/redis';
 import type { Redis } from 'ioredis';
-import { unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildJob, type ChildJob } from '../support/child-job.ts';
 import { useRedis } from '../support/use-redis.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
+import { killAtRandomMoments, produceGated, readOutputStream, scanKeys, type Gate } from '../support/redis-crash.ts';
+import type { Counted as Out } from '../support/keyed-count.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const JOB = fileURLToPath(new URL('./redis-list-job.ts', import.meta.url));
-
-interface Out {
-  k: string;
-  n: number;
-  i: number;
-}
 
 const COUNT = 200_000;
 const KEYS = 100;
@@ -38,50 +32,22 @@ let c: Redis;
 beforeAll(() => {
   c = redis.shared;
 });
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('weir-crash-redis-');
+afterAll(() => dirs.cleanup());
 
-/** How far the producer may go: the kill loop raises it kill by kill. */
-interface Gate {
-  upTo: number;
-}
-
-/**
- * LPUSHes items 0..COUNT-1 in order, a chunk at a time (the job takes the oldest first), never
- * past `gate.upTo`.
- */
-async function produce(list: string, gate: Gate): Promise<void> {
-  for (let from = 0; from < COUNT; from += PUSH_CHUNK) {
-    while (from >= gate.upTo) await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
-    const chunk: string[] = [];
-    for (let i = from; i < Math.min(COUNT, from + PUSH_CHUNK); i++) chunk.push(JSON.stringify({ k: `k${i % KEYS}`, i }));
-    await c.lpush(list, ...chunk);
-    await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
-  }
-}
-
-async function readOutput(stream: string): Promise<Out[]> {
-  const out: Out[] = [];
-  let from = '-';
-  for (;;) {
-    const page = await c.xrangeBuffer(stream, from, '+', 'COUNT', 5000);
-    for (const [, fields] of page) out.push(unpack(fields[1]) as Out);
-    if (page.length < 5000) return out;
-    from = `(${page[page.length - 1][0].toString()}`;
-  }
-}
-
-async function scanKeys(pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
+/** LPUSHes items 0..COUNT-1 in order, a chunk at a time (the job takes the oldest first), never past `gate.upTo`. */
+function produce(list: string, gate: Gate): Promise<void> {
+  return produceGated(
+    COUNT,
+    gate,
+    async (from, to) => {
+      const chunk: string[] = [];
+      for (let i = from; i < to; i++) chunk.push(JSON.stringify({ k: `k${i % KEYS}`, i }));
+      await c.lpush(list, ...chunk);
+    },
+    PUSH_CHUNK,
+    PUSH_EVERY_MS,
+  );
 }
 
 async function processingLists(list: string): Promise<string[]> {
@@ -106,15 +72,6 @@ async function finalRun(job: ChildJob, list: string, out: string): Promise<void>
   await job.exited;
 }
 
-/**
- * Resolves after the nth stderr chunk matching `pattern` once the source is reading (checkpoints of
- * this run, each past the restored one).
- */
-async function waitForNth(job: ChildJob, pattern: RegExp, nth: number): Promise<void> {
-  await job.waitFor(/reading the list/);
-  for (let seen = 0; seen < nth; seen++) await job.waitFor(pattern);
-}
-
 describe('a Redis list → keyed count → exactly-once Redis stream job killed with SIGKILL at random moments', () => {
   it.each([
     { parallelism: 1, kills: killCount(12) },
@@ -124,8 +81,7 @@ describe('a Redis list → keyed count → exactly-once Redis stream job killed 
     async ({ parallelism, kills }) => {
       const seed = crashSeed(`redis-list p=${parallelism}`);
       const random = seededRandom(seed);
-      const root = await mkdtemp(join(tmpdir(), 'weir-crash-redis-'));
-      dirs.push(root);
+      const root = await dirs.make();
       const list = `crash${parallelism}:queue`;
       const out = `crash${parallelism}:out`;
       const env = {
@@ -142,34 +98,16 @@ describe('a Redis list → keyed count → exactly-once Redis stream job killed 
       const producing = produce(list, gate);
       // Surfaced by `await producing` below; not an unhandled rejection while the kills go on.
       producing.catch(() => undefined);
-      const log: string[] = [];
-      for (let killed = 0; killed < kills; ) {
-        gate.upTo = Math.ceil(((killed + 1) / kills) * COUNT);
-        const job = startChildJob(JOB, env);
-        // A third of the kills land at a random moment once the job has started, a third just after
-        // a checkpoint was triggered (snapshots in flight), a third just after one completed (sinks
-        // committing, processing lists being trimmed). The checkpoint is the nth of the run (n in
-        // 1..6), so that kills find the job anywhere from just restored with a backlog to caught up
-        // with the producer.
-        const kind = Math.floor(random() * 3);
-        const after = kind === 0 ? undefined : kind === 1 ? /checkpoint triggered/ : /checkpoint completed/;
-        const nth = 1 + Math.floor(random() * 6);
-        const delay = after === undefined ? 500 + Math.floor(random() * 1500) : Math.floor(random() * 15);
-        const killPoint = (after === undefined ? Promise.resolve() : waitForNth(job, after, nth)).then(() => new Promise((r) => setTimeout(r, delay)));
-        const outcome = await Promise.race([killPoint.then(() => 'kill' as const), job.exited.then(() => 'exited' as const)]);
-        if (outcome === 'exited') throw new Error(`the job exited on its own:\n${job.stderr().slice(-3000)}`);
-        job.kill();
-        await job.exited;
-        killed++;
-        log.push(`${after === undefined ? 'start' : `checkpoint ${nth} ${kind === 1 ? 'triggered' : 'completed'}`} +${delay} ms`);
-      }
+      // Kills land at a random moment, or just after a checkpoint was triggered (snapshots in flight)
+      // or completed (sinks committing, processing lists being trimmed).
+      const log = await killAtRandomMoments({ job: JOB, env, kills, random, gate, count: COUNT, reading: /reading the list/ });
       const outputDuringKills = await c.xlen(out);
       gate.upTo = COUNT;
       await producing;
       await finalRun(startChildJob(JOB, env), list, out);
       console.log(`[redis-list p=${parallelism}] kill points: ${log.join(', ')}; ${outputDuringKills} out after the kills`);
 
-      const output = await readOutput(out);
+      const output = await readOutputStream(c, out);
       // Every item out exactly once: nothing lost from the queue, nothing doubled.
       expect(output.length, `kills: ${log.join(', ')}`).toBe(COUNT);
       expect(output.map((o) => o.i).sort((a, b) => a - b)).toEqual(Array.from({ length: COUNT }, (_, i) => i));
@@ -190,7 +128,7 @@ describe('a Redis list → keyed count → exactly-once Redis stream job killed 
       expect(await c.llen(list)).toBe(0);
       expect(await c.llen(`${list}:dead`)).toBe(0);
       // No staged sink transaction left behind.
-      expect(await scanKeys(`${DEFAULT_PREFIX}:stage:*`)).toEqual([]);
+      expect(await scanKeys(c, `${DEFAULT_PREFIX}:stage:*`)).toEqual([]);
     },
     crashTimeout(killCount(12), 4000),
   );

@@ -9,23 +9,15 @@
  * INTERVAL, and WORK_US: microseconds of busy work per record, so that a backlog builds up behind
  * the count (the source then holds fetched, undelivered entries when checkpoints and kills happen).
  */
-import { StreamEnvironment, fixedDelay } from '@weir/core';
 import { redisStreamSink, redisStreamSource } from '@weir/redis';
-import { pino } from 'pino';
+import { redisCrashEnvironment } from './redis-job-environment.ts';
 import { CountPerKey, requiredEnv as env, type Counted as Out, type Keyed as In } from '../support/keyed-count.ts';
 
 const redis = env('REDIS_URL');
 const workUs = Number(env('WORK_US', '0'));
-const e = StreamEnvironment.create({
-  // The source has one stream, so one subtask (its parallelism is capped at the number of
-  // streams); the count and the sink run at PARALLELISM.
-  parallelism: Number(env('PARALLELISM', '1')),
-  // Small channels: backpressure reaches the source, which then holds fetched entries at barriers.
-  channelCapacity: 2,
-  logger: pino({ level: process.env.WEIR_LOG_LEVEL ?? 'info' }, pino.destination(2)),
-});
-e.enableCheckpointing(Number(env('INTERVAL', '100')), { storage: env('CK_DIR'), retained: 2, tolerableFailures: 1000 });
-e.setRestartStrategy(fixedDelay({ attempts: 1000, delay: 100 }));
+// The source has one stream, so one subtask (its parallelism is capped at the number of
+// streams); the count and the sink run at PARALLELISM.
+const e = redisCrashEnvironment();
 e.fromSource(redisStreamSource<In>({ redis, streams: [env('IN_STREAM')], format: 'json', startAt: 'earliest', batchSize: 1000 }))
   .uid('in')
   .keyBy((r) => r.k)

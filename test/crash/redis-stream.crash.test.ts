@@ -1,23 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PREFIX } from '@weir/redis';
 import type { Redis } from 'ioredis';
-import { unpack } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildJob, type ChildJob } from '../support/child-job.ts';
 import { useRedis } from '../support/use-redis.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
-import { countedKey, expectedCounts, keyedRecord } from '../support/keyed-count.ts';
+import { countedKey, expectedCounts, keyedRecord, type Counted as Out } from '../support/keyed-count.ts';
+import { killAtRandomMoments, produceGated, readOutputStream, scanKeys, type Gate } from '../support/redis-crash.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const JOB = fileURLToPath(new URL('./redis-stream-job.ts', import.meta.url));
-
-interface Out {
-  k: string;
-  n: number;
-  i: number;
-}
 
 const COUNT = 200_000;
 const KEYS = 100;
@@ -41,57 +34,29 @@ let c: Redis;
 beforeAll(() => {
   c = redis.shared;
 });
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('weir-crash-redis-stream-');
+afterAll(() => dirs.cleanup());
 
 const record = keyedRecord(KEYS);
 
-/** How far the producer may go: the kill loop raises it kill by kill. */
-interface Gate {
-  upTo: number;
-}
-
-/**
- * XADDs entries 0..COUNT-1 in order, a chunk at a time, the payload as JSON in the field 'value',
- * never past `gate.upTo`.
- */
-async function produce(stream: string, gate: Gate): Promise<void> {
-  for (let from = 0; from < COUNT; from += PUSH_CHUNK) {
-    while (from >= gate.upTo) await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
-    const pipeline = c.pipeline();
-    for (let i = from; i < Math.min(COUNT, from + PUSH_CHUNK); i++) pipeline.xadd(stream, '*', 'value', JSON.stringify(record(i)));
-    for (const [err] of (await pipeline.exec()) ?? []) if (err !== null) throw err;
-    await new Promise((r) => setTimeout(r, PUSH_EVERY_MS));
-  }
+/** XADDs entries 0..COUNT-1 in order, a chunk at a time, the payload as JSON in the field 'value', never past `gate.upTo`. */
+function produce(stream: string, gate: Gate): Promise<void> {
+  return produceGated(
+    COUNT,
+    gate,
+    async (from, to) => {
+      const pipeline = c.pipeline();
+      for (let i = from; i < to; i++) pipeline.xadd(stream, '*', 'value', JSON.stringify(record(i)));
+      for (const [err] of (await pipeline.exec()) ?? []) if (err !== null) throw err;
+    },
+    PUSH_CHUNK,
+    PUSH_EVERY_MS,
+  );
 }
 
 /** The output of an uninterrupted run, computed: entry i of key k is the n-th of its key. */
 function expectedOutput(): string[] {
   return expectedCounts(COUNT, KEYS).map(countedKey).sort();
-}
-
-async function readOutput(stream: string): Promise<Out[]> {
-  const out: Out[] = [];
-  let from = '-';
-  for (;;) {
-    const page = await c.xrangeBuffer(stream, from, '+', 'COUNT', 5000);
-    for (const [, fields] of page) out.push(unpack(fields[1]) as Out);
-    if (page.length < 5000) return out;
-    from = `(${page[page.length - 1][0].toString()}`;
-  }
-}
-
-async function scanKeys(pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
 }
 
 /**
@@ -128,15 +93,6 @@ async function finalRun(job: ChildJob, producing: Promise<void>, out: string): P
   await job.exited;
 }
 
-/**
- * Resolves after the nth stderr chunk matching `pattern` once the source is reading (checkpoints of
- * this run, each past the restored one).
- */
-async function waitForNth(job: ChildJob, pattern: RegExp, nth: number): Promise<void> {
-  await job.waitFor(/reading streams/);
-  for (let seen = 0; seen < nth; seen++) await job.waitFor(pattern);
-}
-
 describe('a Redis stream → keyed count → exactly-once Redis stream job killed with SIGKILL at random moments', () => {
   it.each([
     { parallelism: 1, kills: killCount(12) },
@@ -146,8 +102,7 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
     async ({ parallelism, kills }) => {
       const seed = crashSeed(`redis-stream p=${parallelism}`);
       const random = seededRandom(seed);
-      const root = await mkdtemp(join(tmpdir(), 'weir-crash-redis-stream-'));
-      dirs.push(root);
+      const root = await dirs.make();
       const input = `crash${parallelism}:in`;
       const out = `crash${parallelism}:out`;
       const jobName = `redis-stream-count-p${parallelism}`;
@@ -165,27 +120,9 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
       const producing = produce(input, gate);
       // Surfaced by `await producing` below; not an unhandled rejection while the kills go on.
       producing.catch(() => undefined);
-      const log: string[] = [];
-      for (let killed = 0; killed < kills; ) {
-        gate.upTo = Math.ceil(((killed + 1) / kills) * COUNT);
-        const job = startChildJob(JOB, env);
-        // A third of the kills land at a random moment once the job has started, a third just after
-        // a checkpoint was triggered (snapshots in flight, the sink staging), a third just after one
-        // completed (the sink committing its stages, the source moving its consumer group). The
-        // checkpoint is the nth of the run (n in 1..6), so that kills find the job anywhere from
-        // just restored with a backlog to caught up with the producer.
-        const kind = Math.floor(random() * 3);
-        const after = kind === 0 ? undefined : kind === 1 ? /checkpoint triggered/ : /checkpoint completed/;
-        const nth = 1 + Math.floor(random() * 6);
-        const delay = after === undefined ? 500 + Math.floor(random() * 1500) : Math.floor(random() * 15);
-        const killPoint = (after === undefined ? Promise.resolve() : waitForNth(job, after, nth)).then(() => new Promise((r) => setTimeout(r, delay)));
-        const outcome = await Promise.race([killPoint.then(() => 'kill' as const), job.exited.then(() => 'exited' as const)]);
-        if (outcome === 'exited') throw new Error(`the job exited on its own:\n${job.stderr().slice(-3000)}`);
-        job.kill();
-        await job.exited;
-        killed++;
-        log.push(`${after === undefined ? 'start' : `checkpoint ${nth} ${kind === 1 ? 'triggered' : 'completed'}`} +${delay} ms`);
-      }
+      // Kills land at a random moment, or just after a checkpoint was triggered (snapshots in flight,
+      // the sink staging) or completed (the sink committing, the source moving its consumer group).
+      const log = await killAtRandomMoments({ job: JOB, env, kills, random, gate, count: COUNT, reading: /reading streams/ });
       const producedDuringKills = await c.xlen(input);
       const outputDuringKills = await c.xlen(out);
       gate.upTo = COUNT;
@@ -197,7 +134,7 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
       );
 
       expect(await c.xlen(input)).toBe(COUNT);
-      const output = await readOutput(out);
+      const output = await readOutputStream(c, out);
       const why = `seed ${seed}, kills: ${log.join(', ')}`;
       // Every entry out exactly once: nothing lost, nothing doubled.
       expect(output.length, why).toBe(COUNT);
@@ -232,8 +169,8 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
       // Each sink subtask commits its transactions in order: within a key, the output follows the input.
       for (const [k, records] of byKey) expect(records.map((o) => o.n), `${k}: ${why}`).toEqual(records.map((_, n) => n + 1));
       // No staged transaction left behind, and nothing dead-lettered.
-      expect(await scanKeys(`${DEFAULT_PREFIX}:stage:*`)).toEqual([]);
-      expect(await scanKeys('*stage*')).toEqual([]);
+      expect(await scanKeys(c, `${DEFAULT_PREFIX}:stage:*`)).toEqual([]);
+      expect(await scanKeys(c, '*stage*')).toEqual([]);
       expect(await c.llen(`${input}:dead`)).toBe(0);
       // The consumer group was moved to the last entry by a checkpoint that covers everything.
       const [lastIn] = await c.xrevrange(input, '+', '-', 'COUNT', 1);

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -19,16 +17,15 @@ import {
 import { redisDeadLetterQueue, redisListSource } from '@weir/redis';
 import { startRedis } from '../support/redis-server.ts';
 import { useRedis } from '../support/use-redis.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const redis = useRedis();
 let c: Redis;
 beforeAll(() => {
   c = redis.shared;
 });
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const dirs = tempDirs('weir-dl-');
+afterAll(() => dirs.cleanup());
 
 const environment = (parallelism = 1) => StreamEnvironment.create({ parallelism, logger: pino({ level: 'silent' }) });
 const key = (): string => `t${randomBytes(4).toString('hex')}:dead`;
@@ -139,8 +136,7 @@ describe("onError({ deadLetter }) with redisDeadLetterQueue", () => {
   });
 
   it('completes a checkpoint only once the letters of the records it covers are written', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'weir-dl-'));
-    dirs.push(root);
+    const root = await dirs.make();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const sent: DeadLetter[] = [];
@@ -163,8 +159,7 @@ describe("onError({ deadLetter }) with redisDeadLetterQueue", () => {
 
 describe('a list source job with undecodable input', () => {
   it('dead-letters what it cannot decode, with the reason, and keeps running', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'weir-dl-'));
-    dirs.push(root);
+    const root = await dirs.make();
     const list = `t${randomBytes(4).toString('hex')}:q`;
     for (const item of ['1', '{broken', '2', 'three', '3']) await c.lpush(list, item);
     const env = environment();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { redisHashSink, redisListSink, redisStreamSink } from '@weir/redis';
 import { startRedis } from '../support/redis-server.ts';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { SinkWriter, SinkWriterContext } from '@weir/core';
 import { redisHashSink, redisListSink, redisStreamSink, decodeRecord } from '@weir/redis';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { redisStreamSource } from '@weir/redis';
 import { resolveConnection } from '../../packages/redis/src/connection.ts';
 import { resolveDecoder } from '../../packages/redis/src/format/format.ts';

@@ -3,8 +3,7 @@
  * keyed count whose every output can be checked against a formula, a log that keeps its lines,
  * and a wait that polls (sleeps only to wait, never to decide an assertion).
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { StreamEnvironment } from '@weir/core';
@@ -14,20 +13,7 @@ export function quietEnv(parallelism = 1, logger: Logger = pino({ level: 'silent
   return StreamEnvironment.create({ parallelism, logger });
 }
 
-/** Temporary directories of one test file; `cleanup()` in `afterAll`. */
-export function tempDirs(): { make(): Promise<string>; cleanup(): Promise<void> } {
-  const made: string[] = [];
-  return {
-    async make() {
-      const dir = await mkdtemp(join(tmpdir(), 'weir-cp-'));
-      made.push(dir);
-      return dir;
-    },
-    async cleanup() {
-      for (const d of made.splice(0)) await rm(d, { recursive: true, force: true });
-    },
-  };
-}
+export { tempDirs } from './temp-dirs.ts';
 
 /** Polls `condition` every few ms until it holds; throws naming `what` if it never does (a hang guard). */
 export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, limitMs = 30_000): Promise<void> {

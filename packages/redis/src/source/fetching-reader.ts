@@ -34,6 +34,21 @@ export interface FetchingReaderOptions {
   readonly recordsPerPoll?: number;
 }
 
+/** What every Redis source's options give the fetching loop. */
+export interface FetchingSourceOptions {
+  readonly decode: Decoder<unknown>;
+  readonly batchSize: number;
+  readonly deadLetterFormat: DeadLetterFormat;
+  readonly deadLetterKey: (source: string) => string;
+  readonly recordsPerPoll?: number;
+}
+
+/** The loop's options for a source: four fetches of `batchSize` ahead (at least 1,024 records). */
+export function fetchingOptions(o: FetchingSourceOptions, idleMs: number): FetchingReaderOptions {
+  const { decode, deadLetterFormat, deadLetterKey, recordsPerPoll } = o;
+  return { decode, capacity: Math.max(4 * o.batchSize, 1024), idleMs, deadLetterFormat, deadLetterKey, recordsPerPoll };
+}
+
 /**
  * The part every Redis source reader shares: a background loop fetches records from Redis into a
  * local buffer (one round trip at a time, at most `capacity` records ahead), and `pollNext` drains

@@ -6,7 +6,7 @@ import type { Decoder } from '../format/format.ts';
 import { processingMetaKey } from '../keys.ts';
 import { claim } from '../lua/claim.ts';
 import { trimTo } from '../lua/trim.ts';
-import { FetchingReader, type Fetched } from './fetching-reader.ts';
+import { FetchingReader, fetchingOptions, type Fetched } from './fetching-reader.ts';
 import { assignLists, type ListSplit } from './list-splits.ts';
 import { RetainedPositions } from './retained-positions.ts';
 
@@ -55,14 +55,7 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
   #io: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: SourceReaderContext<ListSplit>, o: ListReaderOptions) {
-    super(ctx, {
-      decode: o.decode,
-      capacity: Math.max(4 * o.batchSize, 1024),
-      idleMs: o.pollMs,
-      deadLetterFormat: o.deadLetterFormat,
-      deadLetterKey: o.deadLetterKey,
-      recordsPerPoll: o.recordsPerPoll,
-    });
+    super(ctx, fetchingOptions(o, o.pollMs));
     this.#o = o;
     const restored = ctx.restoredState;
     for (const s of restored ?? []) {

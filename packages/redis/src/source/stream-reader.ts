@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../connection.ts';
 import type { DeadLetterFormat } from '../dead-letter/encode.ts';
 import type { Decoder } from '../format/format.ts';
-import { FetchingReader, type Fetched } from './fetching-reader.ts';
+import { FetchingReader, fetchingOptions, type Fetched } from './fetching-reader.ts';
 import { RetainedPositions } from './retained-positions.ts';
 import { compareStreamIds, isStreamId, nextStreamId, STREAM_START } from './stream-ids.ts';
 import type { StreamStartAt } from './stream-source.ts';
@@ -49,14 +49,8 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
   #releasing: Promise<void> = Promise.resolve();
 
   constructor(ctx: SourceReaderContext<StreamSplit>, o: StreamReaderOptions) {
-    super(ctx, {
-      decode: o.decode,
-      capacity: Math.max(4 * o.batchSize, 1024),
-      idleMs: 0,
-      deadLetterFormat: o.deadLetterFormat,
-      deadLetterKey: o.deadLetterKey,
-      recordsPerPoll: o.recordsPerPoll,
-    });
+    // XREAD blocks by itself: no idle wait.
+    super(ctx, fetchingOptions(o, 0));
     this.#o = o;
     const restored = ctx.restoredState;
     for (const s of restored ?? []) {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   CorruptStateError,
-  checksumOf,
   decodeMetadata,
   encodeMetadata,
   isCheckpointId,

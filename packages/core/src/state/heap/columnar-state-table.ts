@@ -144,7 +144,7 @@ export class ColumnarStateTable<V> {
         v: schema!.fields === null ? columns[0] : { c: 'obj', f: schema!.fields, v: columns },
       };
     };
-    return { name: this.name, size: n, keys: () => g.keys.values(), values: () => readAll(g, schema!, n), encoded };
+    return { name: this.name, size: n, encoded };
   }
 
   restoreKeyGroup(keyGroup: number, entries: StateEntries): void {
@@ -244,10 +244,6 @@ function column(col: Column, kind: Kind, n: number): EncodedColumn {
   if (kind === 'i') return { c: 'i32', v: (col as Int32Array).subarray(0, n) };
   if (kind === 'f') return { c: 'f64', v: (col as Float64Array).subarray(0, n) };
   return { c: 'raw', v: (col as unknown[]).slice(0, n) };
-}
-
-function* readAll(g: Group, schema: Schema, n: number): IterableIterator<unknown> {
-  for (let slot = 0; slot < n; slot++) yield schema.read(g.cols, slot);
 }
 
 interface Schema {

@@ -36,21 +36,18 @@ interface StoredEntries {
  * be walked more than once. A backend passes its live map's `keys()` and `values()`, so nothing
  * is copied before encoding.
  */
-export interface KeyGroupStateSource {
-  readonly name: string;
-  readonly size: number;
-  keys(): IterableIterator<Key>;
-  values(): IterableIterator<unknown>;
-  /** The columns themselves, when the backend keeps state as columns already (then keys and values are not walked). */
-  encoded?(): { readonly k: EncodedColumn; readonly v: EncodedColumn };
-}
+export type KeyGroupStateSource = { readonly name: string; readonly size: number } & (
+  | { keys(): IterableIterator<Key>; values(): IterableIterator<unknown> }
+  /** The columns themselves, when the backend keeps state as columns already. */
+  | { encoded(): { readonly k: EncodedColumn; readonly v: EncodedColumn } }
+);
 
 /** Encodes one key group: the states in `sources` that have entries in it. */
 export function encodeKeyGroupStates(sources: readonly KeyGroupStateSource[]): Uint8Array {
   const stored: StoredEntries[] = [];
   for (const s of sources) {
     if (s.size === 0) continue;
-    if (s.encoded !== undefined) stored.push({ n: s.name, ...s.encoded() });
+    if ('encoded' in s) stored.push({ n: s.name, ...s.encoded() });
     else stored.push({ n: s.name, k: encodeValues(() => s.keys(), s.size), v: encodeValues(() => s.values(), s.size) });
   }
   return packr.pack(stored);
