@@ -22,6 +22,8 @@ const context = (restoredState?: unknown[]): SinkWriterContext => ({
   logger: pino({ level: 'silent' }),
   restoredState,
   checkpointing: true,
+  epoch: 1,
+  checkLease: async () => {},
 });
 
 /** Records each step as one string: `begin w1-0`, `write w1-0 a`, `pre-commit w1-0`, `commit w1-0`, `abort …`, `abort-lingering 2`. */

@@ -6,7 +6,7 @@ import { pino } from 'pino';
  * nothing is there, snapshot between two polls.
  */
 
-export function readerContext<S>(options: { subtaskIndex?: number; parallelism?: number; restoredState?: readonly S[]; jobName?: string } = {}): SourceReaderContext<S> {
+export function readerContext<S>(options: { subtaskIndex?: number; parallelism?: number; restoredState?: readonly S[]; jobName?: string; retainedCheckpoints?: number } = {}): SourceReaderContext<S> {
   return {
     jobName: options.jobName ?? 'test-job',
     operatorUid: 'src',
@@ -14,6 +14,7 @@ export function readerContext<S>(options: { subtaskIndex?: number; parallelism?:
     parallelism: options.parallelism ?? 1,
     logger: pino({ level: 'silent' }),
     restoredState: options.restoredState,
+    retainedCheckpoints: options.retainedCheckpoints ?? 2,
   };
 }
 

@@ -14,6 +14,8 @@ export function sinkContext(overrides: Partial<SinkWriterContext> = {}): SinkWri
     logger: pino({ level: 'silent' }),
     restoredState: undefined,
     checkpointing: true,
+    epoch: 1,
+    checkLease: async () => {},
     ...overrides,
   };
 }

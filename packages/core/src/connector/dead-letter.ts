@@ -22,14 +22,28 @@ export interface DeadLetter {
   readonly time: number;
   /** Where the record came from (a stream or list name) when the sender knows it. */
   readonly source?: string;
+  /** Its position in that source (a stream entry id, a list offset) when the sender knows it. */
+  readonly position?: string;
 }
 
 /**
- * Where dead letters go. `send` must not block the task: queue the letter and write it in the
- * background. Delivery is at least once: after a restore, a replayed record can be sent again.
+ * Where dead letters go. Dead letters are output: with {@link writeBatch}, an operator's letters
+ * are staged in its checkpoint and written once the checkpoint completes, exactly once. A queue
+ * with only `send` gets each letter right away, at least once (after a restore, a replayed record
+ * can be sent again).
  */
 export interface DeadLetterQueue {
+  /** Queues one letter (at-least-once queues); must not block the task. */
   send(letter: DeadLetter): void;
+  /**
+   * Writes `letters` once, however often it is called with the same `batchId` (a restore repeats
+   * the batches its checkpoint covers). Weir calls it when the checkpoint that covers the records
+   * completes, in checkpoint order per operator subtask; `batchId` is unique per job, operator,
+   * subtask and checkpoint.
+   */
+  writeBatch?(batchId: string, letters: readonly DeadLetter[]): Promise<void>;
+  /** Releases connections when a job attempt ends; a later attempt may use the queue again. */
+  close?(): Promise<void>;
   /**
    * Resolves once every letter sent before the call is durable; rejects if one could not be
    * written. Called in the asynchronous part of each checkpoint: a checkpoint completes only after

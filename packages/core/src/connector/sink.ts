@@ -15,10 +15,31 @@ export interface SinkWriterContext {
   readonly restoredState: readonly unknown[] | undefined;
   /** Whether the job checkpoints: an exactly-once writer commits on checkpoints, or only at the end without them. */
   readonly checkpointing: boolean;
+  /**
+   * Fencing epoch of this attempt of the job (see the job lease): larger for every later attempt
+   * and every later run. A writer that commits to an external system should store it with its
+   * commits and refuse to commit once a larger one has been stored, so that a zombie (an attempt
+   * that did not stop in time, a run that lost its lease) never commits.
+   */
+  readonly epoch: number;
+  /**
+   * Rejects unless this run still holds the job's lease. Writers whose commits cannot check the
+   * epoch atomically (files) call it before each commit.
+   */
+  readonly checkLease: () => Promise<void>;
 }
 
 /** One subtask's writer. Methods are called from the task loop only, never concurrently. */
 export interface SinkWriter<T> {
+  /**
+   * Backpressure (as a channel's): true while the writer has as much in flight as it allows. The
+   * task checks it after each step and, while it is true, stops feeding the writer until
+   * {@link whenWritable} resolves, so that a slow external system slows the sources down instead
+   * of filling memory.
+   */
+  readonly isFull?: boolean;
+  /** Resolves once the writer takes records again (`isFull` false), or when it fails. */
+  whenWritable?(): Promise<void>;
   open?(): void | Promise<void>;
   /** Takes one record; buffer it rather than doing I/O per record. */
   write(value: T): void;

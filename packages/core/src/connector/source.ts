@@ -25,6 +25,12 @@ export interface SourceReaderContext<S = unknown> {
    * parallelism changed); `undefined` on a fresh start, when the reader picks its own.
    */
   readonly restoredState: readonly S[] | undefined;
+  /**
+   * How many complete checkpoints the job retains (its `retained`; 1 without checkpointing).
+   * Recovery may fall back to the oldest of them, so a source releases input (trims, acknowledges)
+   * only once every retained checkpoint is past it.
+   */
+  readonly retainedCheckpoints: number;
 }
 
 /** What a reader emits records into. */

@@ -47,7 +47,7 @@ export class JobRun {
 
   constructor(
     readonly graph: ExecutionGraph,
-    readonly build: Omit<TaskBuildContext, 'transport' | 'checkpointing' | 'restored'>,
+    readonly build: Omit<TaskBuildContext, 'transport' | 'checkpointing' | 'restored' | 'fencing' | 'retainedCheckpoints'>,
     readonly checkpointing: CheckpointingSpec | null,
     readonly restartStrategy: RestartStrategy,
     readonly logger: Logger,
@@ -153,6 +153,8 @@ export class JobRun {
       {
         ...this.build,
         restored,
+        fencing: { epoch: 0, checkLease: async () => {} },
+        retainedCheckpoints: cp?.config.retained ?? 1,
         checkpointing: cp === null ? null : { mode: cp.config.mode, services: { storage: cp.storage, responder, uploads: new PQueue({ concurrency: UPLOAD_CONCURRENCY }) } },
       },
       this.logger,

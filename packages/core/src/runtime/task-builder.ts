@@ -10,11 +10,13 @@ import { AlignedBarrierHandler } from './barrier/aligned-barrier-handler.ts';
 import { BarrierTracker } from './barrier/barrier-tracker.ts';
 import type { CheckpointParticipant } from './checkpointing/checkpointed.ts';
 import { TaskCheckpointing, type CheckpointServices } from './checkpointing/task-checkpointing.ts';
-import type { ChannelWriter, Transport } from './channel/channel.ts';
+import type { Backpressure, ChannelWriter, Transport } from './channel/channel.ts';
 import type { OperatorIdentity } from './errors.ts';
 import { OperatorChain } from './operator-chain.ts';
 import { createOperator } from './operators/create-operator.ts';
-import type { OperatorContext, StreamOperator } from './operators/stream-operator.ts';
+import { SinkOperator } from './operators/sink-operator.ts';
+import type { SinkWriter } from '../connector/sink.ts';
+import type { Fencing, OperatorContext, StreamOperator } from './operators/stream-operator.ts';
 import {
   BroadcastOutput,
   FanOutOutput,
@@ -35,6 +37,10 @@ export interface TaskBuildContext {
   readonly logger: Logger;
   /** Set when the job checkpoints. */
   readonly checkpointing: { readonly services: CheckpointServices; readonly mode: 'exactly-once' | 'at-least-once' } | null;
+  /** This attempt's fencing epoch and lease check. */
+  readonly fencing: Fencing;
+  /** The job's `retained` (1 without checkpointing): sources release input only past all of them. */
+  readonly retainedCheckpoints: number;
   /** State of the checkpoint the job restores from, already assigned to the new subtasks. */
   readonly restored: RestoredState | null;
 }
@@ -63,7 +69,7 @@ export interface DeployedTask {
 export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): DeployedTask {
   const { vertex, subtaskIndex } = subtask;
   const inChain = new Set(vertex.nodes);
-  const writers: ChannelWriter[] = [];
+  const writers: Backpressure[] = [];
   const networkOutputs = new Map<JobEdge, CountingOutput<unknown>>();
   vertex.outputs.forEach((edge, i) => {
     const channelWriters = subtask.outputChannels[i].map((spec) => ctx.transport.writer(spec));
@@ -107,9 +113,14 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       logger: taskLogger.child({ operator: node.uid }),
       restoredLists: ctx.restored?.lists(node.uid, subtaskIndex),
       checkpointing: ctx.checkpointing !== null,
+      fencing: ctx.fencing,
       ...errorPolicy(node),
     };
     const op = createOperator(node.operator!, opCtx, outputOf(node));
+    if (op instanceof SinkOperator) {
+      const sinkPressure = writerBackpressure(op.writer);
+      if (sinkPressure !== undefined) writers.push(sinkPressure);
+    }
     operators.set(node.uid, op);
     built.set(node, op);
   }
@@ -133,6 +144,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       operatorUid: head.uid,
       logger: taskLogger.child({ operator: head.uid }),
       restoredState: ctx.restored?.lists(head.uid, subtaskIndex)?.splits,
+      retainedCheckpoints: ctx.retainedCheckpoints,
     });
     participants.push(readerParticipant(head.uid, reader));
     const chain = new OperatorChain(outputOf(head), ordered);
@@ -205,6 +217,17 @@ function errorPolicy(node: StreamNode): Pick<OperatorContext, 'deadLetter' | 'at
     attempts: policy.attempts ?? DEFAULT_ATTEMPTS,
     deadLetter: (record, error, attempts) =>
       queue.send({ payload: record, error: describeError(error), operator: node.uid, attempts, time: Date.now() }),
+  };
+}
+
+/** A sink writer's backpressure, when it has any: the task waits on it as on a full channel. */
+function writerBackpressure(writer: SinkWriter<unknown>): Backpressure | undefined {
+  if (writer.whenWritable === undefined) return undefined;
+  return {
+    get isFull() {
+      return writer.isFull === true;
+    },
+    whenWritable: () => writer.whenWritable!(),
   };
 }
 

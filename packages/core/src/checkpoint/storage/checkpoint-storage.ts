@@ -1,4 +1,5 @@
 import type { CheckpointMetadata, StreamStateHandle } from '../types.ts';
+import type { JobLease, LeaseHolder } from './job-lease.ts';
 
 /**
  * Where one checkpoint's bytes go: `chk-<n>/` below the job's directory, or a savepoint directory.
@@ -50,6 +51,12 @@ export interface CheckpointStorage {
   readState(location: CheckpointLocation, handle: StreamStateHandle): Promise<Uint8Array>;
   /** Deletes everything at a location. Idempotent: deleting what is gone is not an error. */
   discard(location: CheckpointLocation): Promise<void>;
+  /**
+   * Takes the job's exclusive lease (see `job-lease.ts`), renewing it in the background until it
+   * is released; rejects with `LeaseConflictError` naming the holder when another live run has it.
+   * Storages without it get a lease that fences nothing across processes.
+   */
+  acquireLease?(holder: LeaseHolder): Promise<JobLease>;
   /** Releases connections and handles. */
   close(): Promise<void>;
 }

@@ -19,6 +19,9 @@ export interface ChannelWriter {
   readonly isFull: boolean;
 }
 
+/** What a task waits on after a step when it is full: a channel, or a sink writer with bounded work in flight. */
+export type Backpressure = Pick<ChannelWriter, 'isFull' | 'whenWritable'>;
+
 /**
  * The consuming end of a task's input channels, read as one. A held channel is not read (barrier
  * alignment): its items stay queued, and so its producer feels backpressure.

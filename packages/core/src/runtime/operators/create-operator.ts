@@ -36,6 +36,8 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output:
           logger: ctx.logger,
           restoredState: ctx.restoredLists?.writer,
           checkpointing: ctx.checkpointing,
+          epoch: ctx.fencing.epoch,
+          checkLease: ctx.fencing.checkLease,
         }),
       );
   }

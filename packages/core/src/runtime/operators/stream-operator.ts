@@ -6,6 +6,12 @@ import type { Output } from '../output/output.ts';
 import type { CheckpointParticipant } from '../checkpointing/checkpointed.ts';
 import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 
+/** The fencing epoch of an attempt and the check of the job's lease (see `job-lease.ts`). */
+export interface Fencing {
+  readonly epoch: number;
+  readonly checkLease: () => Promise<void>;
+}
+
 /** What an operator subtask knows about where it runs. */
 export interface OperatorContext extends OperatorIdentity {
   readonly jobName: string;
@@ -17,6 +23,8 @@ export interface OperatorContext extends OperatorIdentity {
   readonly restoredLists: OperatorLists | undefined;
   /** Whether the job checkpoints. */
   readonly checkpointing: boolean;
+  /** The attempt's fencing epoch and lease check, for sinks (see `SinkWriterContext`). */
+  readonly fencing: Fencing;
   /**
    * Set when the operator's error policy dead-letters (`onError({ deadLetter })`): called with a
    * record whose user function threw `attempts` times in a row. `null`: a throw fails the task.

@@ -1,5 +1,5 @@
 import type { KeyedStateBackend } from '../../state/state-backend.ts';
-import type { ChannelWriter, InputGate } from '../channel/channel.ts';
+import type { Backpressure, InputGate } from '../channel/channel.ts';
 import { BARRIER, BATCH, END_OF_STREAM, WATERMARK, Watermark, type Batch, type CheckpointBarrier } from '../events.ts';
 import type { OperatorChain } from '../operator-chain.ts';
 import type { BarrierHandler, CheckpointableTask } from '../barrier/barrier-handler.ts';
@@ -19,7 +19,7 @@ export class OneInputTask extends StreamTask implements CheckpointableTask {
   constructor(
     info: TaskInfo,
     chain: OperatorChain,
-    writers: readonly ChannelWriter[],
+    writers: readonly Backpressure[],
     readonly gate: InputGate,
     readonly keyedBackend: KeyedStateBackend | null,
   ) {

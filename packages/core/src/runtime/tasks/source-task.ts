@@ -1,6 +1,6 @@
 import type { SourceOutput, SourceReader } from '../../connector/source.ts';
 import { operatorFailure, type OperatorIdentity } from '../errors.ts';
-import type { ChannelWriter } from '../channel/channel.ts';
+import type { Backpressure } from '../channel/channel.ts';
 import type { OperatorChain } from '../operator-chain.ts';
 import type { CheckpointBarrier } from '../events.ts';
 import { StreamTask, type TaskInfo } from './stream-task.ts';
@@ -13,7 +13,7 @@ export class SourceTask<T> extends StreamTask {
   constructor(
     info: TaskInfo,
     chain: OperatorChain,
-    writers: readonly ChannelWriter[],
+    writers: readonly Backpressure[],
     readonly reader: SourceReader<T>,
     /** Identity of the source operator, for errors the reader throws. */
     readonly source: OperatorIdentity,

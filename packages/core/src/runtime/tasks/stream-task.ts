@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChannelWriter } from '../channel/channel.ts';
+import type { Backpressure } from '../channel/channel.ts';
 import type { TaskCheckpointing } from '../checkpointing/task-checkpointing.ts';
 import { CancelledError } from '../errors.ts';
 import { END_OF_STREAM_EVENT, type CheckpointBarrier } from '../events.ts';
@@ -43,7 +43,7 @@ export abstract class StreamTask {
     readonly info: TaskInfo,
     readonly chain: OperatorChain,
     /** The channels this task writes to: checked for backpressure after each step. */
-    readonly writers: readonly ChannelWriter[],
+    readonly writers: readonly Backpressure[],
   ) {}
 
   /** Records sent into channels, counted per batch. */
