@@ -55,10 +55,11 @@ function defineJob(env: StreamEnvironment, storage: string, sink: Sink<Counted>,
     .disableChaining();
 }
 
-/** Every file below the job's directory, as `chk-n/file` paths. */
+/** Every file below the job's directory, as `chk-n/file` paths; job records (`_epoch`, `_lease`) aside. */
 async function filesOnStorage(storage: string): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(join(storage, JOB))) {
+    if (d.startsWith('_')) continue;
     const files = await readdir(join(storage, JOB, d)).catch(() => []);
     out.push(d, ...files.map((f) => `${d}/${f}`));
   }

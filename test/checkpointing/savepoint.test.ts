@@ -85,3 +85,20 @@ describe('savepoints', () => {
     expect(out.values.filter((o) => o.n !== Math.floor(o.i / KEYS) + 1 || o.k !== `k${o.i % KEYS}`)).toEqual([]);
   });
 });
+
+describe('a savepoint to a directory that cannot be made', () => {
+  it('fails with the reason, below /proc too, and the job goes on checkpointing', async () => {
+    const storage = await dirs.make();
+    const env = quietEnv(1);
+    env.enableCheckpointing(30, { storage, tolerableFailures: 5 });
+    env.fromSource(generatorSource({ generate: keyedRecord(KEYS), ratePerSecond: 5_000 })).uid('source').sinkTo(collectSink()).uid('sink');
+    const client = env.executeAsync(JOB);
+    await waitUntil(() => client.checkpointStats().counts.completed >= 1, 'a checkpoint');
+    await expect(client.triggerSavepoint('/proc/weir-savepoints')).rejects.toThrow(/ENOENT|storage/i);
+    const after = client.checkpointStats().counts.completed;
+    await waitUntil(() => client.checkpointStats().counts.completed >= after + 2, 'two more checkpoints');
+    expect(client.checkpointStats().counts.inProgress).toBeLessThanOrEqual(1);
+    client.cancel();
+    await client.result;
+  });
+});

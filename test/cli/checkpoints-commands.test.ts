@@ -55,6 +55,17 @@ describe('weir checkpoints', () => {
     expect(unknown.stderr.trim()).toBe(`weir: no operator with uid 'nope' in ${chk}; its operators: 'source', 'count', 'sink'`);
   });
 
+  it('inspect takes <job dir>/latest (or the job dir) for the newest, and names a checkpoint retention subsumed', async () => {
+    for (const target of [join(jobDir, 'latest'), jobDir]) {
+      const latest = await runWeir(['checkpoints', 'inspect', target]);
+      expect(latest.code, latest.stderr).toBe(0);
+      expect(latest.stdout).toContain(`checkpoint ${ids[1]} of job 'gen'`);
+    }
+    const gone = await runWeir(['checkpoints', 'inspect', join(jobDir, `chk-${ids[0] - 1}`)]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain(`weir: checkpoint ${ids[0] - 1} is gone: newer checkpoints subsumed it (retained now: chk-${ids[0]}, chk-${ids[1]})`);
+  });
+
   it('list verifies every handle and marks a checkpoint with a damaged state file as damaged', async () => {
     const before = await runWeir(['checkpoints', 'list', jobDir, '--json']);
     expect(before.code, before.stderr).toBe(0);

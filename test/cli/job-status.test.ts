@@ -1,5 +1,9 @@
-import { StreamEnvironment, collectSink, createLogger } from '@weir/core';
-import { describe, expect, it } from 'vitest';
+import { StreamEnvironment, collectSink, createLogger, fixedDelay } from '@weir/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.ts';
+
+const dirs = tempDirs();
+afterAll(() => dirs.cleanup());
 
 describe('JobClient.status()', () => {
   it('reports state, restarts, and per task its parallelism and the records it moved through channels', async () => {
@@ -22,5 +26,33 @@ describe('JobClient.status()', () => {
       [2, ['v0'], 1000, 1000],
       [2, ['v1'], 1000, 0],
     ]);
+  });
+});
+
+describe('JobClient.status() after failures', () => {
+  it('keeps the last failures with the operator, subtask and phase that failed, newest first', async () => {
+    const env = StreamEnvironment.create({ logger: createLogger('silent') });
+    env.enableCheckpointing(20, { storage: await dirs.make() });
+    env.setRestartStrategy(fixedDelay({ attempts: 3, delay: 1 }));
+    let failures = 0;
+    env
+      .fromCollection(Array.from({ length: 100 }, (_, i) => i))
+      .map((i) => {
+        if (i === 50 && failures < 2) throw new Error(`boom ${++failures}`);
+        return i;
+      })
+      .name('explode')
+      .uid('explode')
+      .sinkTo(collectSink());
+    const client = env.executeAsync('failing');
+    await client.result;
+    const status = client.status();
+    expect(status.restarts).toBe(2);
+    expect(status.exceptions.map((f) => [f.operator, f.operatorUid, f.subtask, f.phase])).toEqual([
+      ['explode', 'explode', 0, 'processElement'],
+      ['explode', 'explode', 0, 'processElement'],
+    ]);
+    expect(status.exceptions[0].message).toMatch(/boom 2$/);
+    expect(status.lastFailure).toEqual(status.exceptions[0]);
   });
 });

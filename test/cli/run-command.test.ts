@@ -22,12 +22,14 @@ const slowEnv = (): Record<string, string> => ({ OUT_DIR: join(root, `out-${Math
 describe('weir run: exit codes and one-line reasons', () => {
   it.each([
     ['a job file that throws while loading', [job('throws-at-load')], /^weir: job file .*throws-at-load\.ts failed to load: the configuration service is unreachable$/],
+    ['a job file with a syntax error', [job('syntax-error.broken')], /^weir: job file .*syntax-error\.broken\.ts failed to load: .*syntax-error\.broken\.ts:2:25: Expected "\]" but found "\)"$/],
     ['a job file without a default export', [job('no-default-export')], /^weir: job file .*no-default-export\.ts has no default export: add 'export default function job\(env\) \{ \.\.\. \}'$/],
     ['a missing job file', ['nope.ts'], /^weir: job file nope\.ts not found$/],
     ['an unknown option', [GENERATOR, '--paralelism', '2'], /^weir: unknown option '--paralelism' \(see 'weir run --help'\)$/],
     ['conflicting options', [GENERATOR, '--fresh', '--from-savepoint', 'x', '--checkpoint-dir', 'ck'], /^weir: --fresh and --from-savepoint conflict/],
     ['a restore option without checkpointing', [GENERATOR, '--from-savepoint', 'x'], /^weir: --from-savepoint needs checkpointing, which the job does not enable: add --checkpoint-dir DIR/],
     ['a public address without a token', [GENERATOR, '--bind', '0.0.0.0'], /^weir: --bind 0\.0\.0\.0 is reachable from other machines: it needs --token TOKEN/],
+    ['a token too short to protect anything', [GENERATOR, '--bind', '0.0.0.0', '--token', 'x'], /^weir: --token must be at least 16 characters, got 1/],
   ])('exits 2 on %s', async (_what, args, reason) => {
     const r = await runWeir(['run', ...args], { OUT_DIR: join(root, 'unused') });
     expect(r.code, r.stderr).toBe(2);
@@ -112,18 +114,18 @@ describe('the control endpoint', () => {
   });
 
   it('requires the bearer token on a non-loopback address', async () => {
-    const run = startWeir(['run', GENERATOR, '--job-name', 'remote', '--bind', '0.0.0.0', '--token', 's3cret'], slowEnv(), root);
+    const run = startWeir(['run', GENERATOR, '--job-name', 'remote', '--bind', '0.0.0.0', '--token', 's3cret-s3cret-s3cret'], slowEnv(), root);
     const port = /:(\d+)$/.exec(await run.waitFor(/^weir: control endpoint /))![1];
     const url = `http://127.0.0.1:${port}/job`;
     const denied = await fetch(url);
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toBe('Bearer');
-    const allowed = await fetch(url, { headers: { authorization: 'Bearer s3cret' } });
+    const allowed = await fetch(url, { headers: { authorization: 'Bearer s3cret-s3cret-s3cret' } });
     expect(allowed.status).toBe(200);
     const refused = await runWeir(['status', 'remote'], { WEIR_TOKEN: '' }, root);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/GET \/job failed \(401\)/);
-    const cancel = await runWeir(['cancel', 'remote', '--token', 's3cret'], {}, root);
+    const cancel = await runWeir(['cancel', 'remote', '--token', 's3cret-s3cret-s3cret'], {}, root);
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(await run.exited).toBe(0);
   });

@@ -25,4 +25,9 @@ e.fromSource(redisStreamSource<In>({ redis, streams: [env('IN_STREAM')], format:
   .uid('count')
   .sinkTo(redisStreamSink<Out>({ redis, stream: env('OUT_STREAM'), exactlyOnce: true }))
   .uid('sink');
-await e.execute(env('JOB', 'redis-stream-count'));
+// SIGTERM cancels the job cleanly (as `weir run` does): the process must then exit on its own.
+const client = e.executeAsync(env('JOB', 'redis-stream-count'));
+process.once('SIGTERM', () => client.cancel());
+// SIGUSR2 prints the job's status (records in and out per task of the current attempt, failures).
+process.on('SIGUSR2', () => process.stderr.write(`STATUS ${JSON.stringify(client.status())}\n`));
+await client.result;

@@ -28,6 +28,13 @@ const WORK_US = '20';
 /** The output must stay complete and unchanged this long (several checkpoints) before the final run ends. */
 const STABLE_MS = 600;
 const FINAL_RUN_MS = 60_000;
+/**
+ * After every BAD_EVERY-th entry the producer adds one that is not JSON: the source dead-letters
+ * it, and however often the job is killed between the letter and a checkpoint covering it, the
+ * dead-letter list holds its letter exactly once, naming the entry id.
+ */
+const BAD_EVERY = 2_000;
+const BAD = COUNT / BAD_EVERY;
 
 const redis = useRedis();
 let c: Redis;
@@ -39,14 +46,20 @@ afterAll(() => dirs.cleanup());
 
 const record = keyedRecord(KEYS);
 
-/** XADDs entries 0..COUNT-1 in order, a chunk at a time, the payload as JSON in the field 'value', never past `gate.upTo`. */
+/**
+ * XADDs entries 0..COUNT-1 in order, a chunk at a time, the payload as JSON in the field 'value',
+ * never past `gate.upTo`; after every BAD_EVERY-th an entry `not json <i>`.
+ */
 function produce(stream: string, gate: Gate): Promise<void> {
   return produceGated(
     COUNT,
     gate,
     async (from, to) => {
       const pipeline = c.pipeline();
-      for (let i = from; i < to; i++) pipeline.xadd(stream, '*', 'value', JSON.stringify(record(i)));
+      for (let i = from; i < to; i++) {
+        pipeline.xadd(stream, '*', 'value', JSON.stringify(record(i)));
+        if (i % BAD_EVERY === BAD_EVERY - 1) pipeline.xadd(stream, '*', 'value', `not json ${i}`);
+      }
       for (const [err] of (await pipeline.exec()) ?? []) if (err !== null) throw err;
     },
     PUSH_CHUNK,
@@ -133,7 +146,7 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
           `after the kills ${producedDuringKills} entries were in, ${outputDuringKills} out`,
       );
 
-      expect(await c.xlen(input)).toBe(COUNT);
+      expect(await c.xlen(input)).toBe(COUNT + BAD);
       const output = await readOutputStream(c, out);
       const why = `seed ${seed}, kills: ${log.join(', ')}`;
       // Every entry out exactly once: nothing lost, nothing doubled.
@@ -168,10 +181,16 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
       ).toEqual(expectedOutput());
       // Each sink subtask commits its transactions in order: within a key, the output follows the input.
       for (const [k, records] of byKey) expect(records.map((o) => o.n), `${k}: ${why}`).toEqual(records.map((_, n) => n + 1));
-      // No staged transaction left behind, and nothing dead-lettered.
+      // No staged transaction left behind.
       expect(await scanKeys(c, `${DEFAULT_PREFIX}:stage:*`)).toEqual([]);
       expect(await scanKeys(c, '*stage*')).toEqual([]);
-      expect(await c.llen(`${input}:dead`)).toBe(0);
+      // Every bad entry dead-lettered exactly once, with its id.
+      const badIds = new Map<string, string>();
+      for (const [id, fields] of await c.xrange(input, '-', '+')) if (fields[1].startsWith('not json')) badIds.set(fields[1], id);
+      expect(badIds.size).toBe(BAD);
+      const letters = (await c.lrange(`${input}:dead`, 0, -1)).map((l) => JSON.parse(l) as { payload: string; source: string; position: string });
+      expect(letters.map((l) => `${l.payload}@${l.position}`).sort(), why).toEqual([...badIds].map(([payload, id]) => `${payload}@${id}`).sort());
+      expect(letters.every((l) => l.source === input)).toBe(true);
       // The consumer group was moved to the last entry by a checkpoint that covers everything.
       const [lastIn] = await c.xrevrange(input, '+', '-', 'COUNT', 1);
       const groups = (await c.xinfo('GROUPS', input)) as unknown[][];

@@ -8,6 +8,8 @@ import {
   JobExecutionError,
   StreamEnvironment,
   collectSink,
+  fixedDelay,
+  generatorSource,
   type Collector,
   type DeadLetter,
   type DeadLetterQueue,
@@ -176,7 +178,8 @@ describe('a list source job with undecodable input', () => {
     expect(out.values).toEqual([1, 2, 3, 4, 5]);
     const got = await letters(`${list}:dead`);
     expect(got.map((l) => l.payload)).toEqual(['{broken', 'three', 'not json either']);
-    expect(got.every((l) => l.operator === 'queue' && l.source === list && l.attempts === 1 && /SyntaxError/.test(l.error))).toBe(true);
+    expect(got.every((l) => l.operator === 'queue' && l.source === `${list}:processing:0` && l.attempts === 1 && /SyntaxError/.test(l.error))).toBe(true);
+    expect(got.map((l) => l.position)).toEqual(['1', '3', '6']);
   });
 });
 
@@ -204,6 +207,90 @@ describe('redisDeadLetterQueue', () => {
     } finally {
       await own.stop();
     }
+  });
+});
+
+describe('redisDeadLetterQueue.writeBatch', () => {
+  const letter = (n: number): DeadLetter => ({ payload: { n }, error: 'Error: x', operator: 'op', attempts: 1, time: n, source: 's', position: String(n) });
+
+  it('writes a batch once however often it is called with its id, also concurrently', async () => {
+    const dead = redisDeadLetterQueue({ redis: redis.url, key: key() });
+    await dead.writeBatch('job/op/0/a/1', [letter(1), letter(2)]);
+    await dead.writeBatch('job/op/0/a/1', [letter(1), letter(2)]); // repeated after a restore
+    await Promise.all([dead.writeBatch('job/op/0/a/2', [letter(3)]), dead.writeBatch('job/op/0/a/2', [letter(3)])]);
+    await dead.writeBatch('job/op/1/a/2', [letter(4)]); // another subtask's batch of the same checkpoint
+    await dead.writeBatch('job/op/0/a/3', []);
+    expect((await letters(dead.key)).map((l) => [l.payload, l.position])).toEqual([
+      [{ n: 1 }, '1'],
+      [{ n: 2 }, '2'],
+      [{ n: 3 }, '3'],
+      [{ n: 4 }, '4'],
+    ]);
+    expect(await c.zrange(`${dead.key}:batches`, '0', '-1')).toEqual(['job/op/0/a/1', 'job/op/0/a/2', 'job/op/1/a/2', 'job/op/0/a/3']);
+    await dead.close();
+  });
+
+  it('keeps a bounded number of batch markers, the newest', async () => {
+    const dead = redisDeadLetterQueue({ redis: redis.url, key: key() });
+    const { KEEP_BATCH_MARKERS } = await import('../../packages/redis/src/dead-letter/redis-dead-letter-queue.ts');
+    const { writeLetterBatch } = await import('../../packages/redis/src/lua/dead-letter-batch.ts');
+    const keys = { deadLetterList: dead.key, batches: `${dead.key}:batches` };
+    for (let i = 0; i < 5; i++) await writeLetterBatch(c, keys, `b${i}`, ['x'], 3);
+    expect(await c.zrange(keys.batches, '0', '-1')).toEqual(['b2', 'b3', 'b4']);
+    expect(await writeLetterBatch(c, keys, 'b4', ['x'], 3)).toBe(0);
+    expect(KEEP_BATCH_MARKERS).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('closes its connection, and opens one again when used after close', async () => {
+    const k = key();
+    const dead = redisDeadLetterQueue({ redis: redis.url, key: k });
+    const connections = async () => ((await c.client('LIST')) as string).split('\n').filter((l) => l.includes(`name=weir:dead-letter:${k}`)).length;
+    await dead.writeBatch('b1', [letter(1)]);
+    dead.send(letter(2));
+    expect(await connections()).toBe(1);
+    await dead.close(); // writes what send queued first
+    expect(await connections()).toBe(0);
+    expect(await c.llen(k)).toBe(2);
+    await dead.writeBatch('b2', [letter(3)]); // a later attempt
+    expect(await c.llen(k)).toBe(3);
+    await dead.close();
+    await dead.close(); // idempotent
+    expect(await connections()).toBe(0);
+  });
+
+  it('gets the letters of a checkpointed job once each, across a restart that replays their records', async () => {
+    const root = await dirs.make();
+    const dead = redisDeadLetterQueue({ redis: redis.url, key: key() });
+    const env = environment();
+    env.enableCheckpointing(20, { storage: join(root, 'ck') });
+    env.setRestartStrategy(fixedDelay({ attempts: 3, delay: 10 }));
+    let failed = false;
+    const out = collectSink<number>();
+    env
+      .fromSource(generatorSource({ count: 600, generate: (i) => i, ratePerSecond: 3000 }))
+      .map(flaky(new Map()))
+      .uid('times-ten')
+      .onError({ deadLetter: dead, attempts: 1 })
+      .map((x) => {
+        // Fails the job once, after some checkpoints: records since the last one are replayed.
+        if (x === 4010 && !failed) {
+          failed = true;
+          throw new Error('crash');
+        }
+        return x;
+      })
+      .sinkTo(out);
+    await env.execute('dl-once');
+    await dead.close();
+    expect(failed).toBe(true);
+    const got = (await letters(dead.key)).map((l) => l.payload as number);
+    expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i * 5));
+  });
+
+  it('refuses option keys it does not know, naming the nearest', () => {
+    expect(() => redisDeadLetterQueue({ redis: redis.url, key: 'k', fromat: 'json' } as never)).toThrow(ConfigError);
+    expect(() => redisDeadLetterQueue({ redis: redis.url, key: 'k', fromat: 'json' } as never)).toThrow(/redisDeadLetterQueue has no option 'fromat'; did you mean 'format'/);
+    expect(() => redisDeadLetterQueue({ redis: redis.url, key: 'k', format: 'yaml' as 'json' })).toThrow(/format/);
   });
 });
 

@@ -30,6 +30,7 @@ describe('dead-letter encoding', () => {
       attempts: 3,
       time: 1,
       source: 'q',
+      position: null,
     });
     const binary = JSON.parse(encodeDeadLetter(letter(Buffer.from([0xff, 0xfe])), 'json') as string);
     expect(binary).toMatchObject({ payload: '//4=', payloadEncoding: 'base64' });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { SinkWriter, SinkWriterContext } from '@weir/core';
 import { redisHashSink, redisListSink, redisStreamSink, decodeRecord } from '@weir/redis';
-import { commitsKey, stageKey, stagePattern, type SinkName } from '../../packages/redis/src/keys.ts';
+import { commitsKey, fenceKey, stageKey, stagePattern, type SinkName } from '../../packages/redis/src/keys.ts';
 import { commitTransaction } from '../../packages/redis/src/lua/commit.ts';
 import { defineScript } from '../../packages/redis/src/connection.ts';
 import { encodeChunk } from '../../packages/redis/src/sink/encoding.ts';
@@ -72,14 +72,14 @@ describe('the exactly-once stream sink', () => {
     const writer = redisStreamSink<number>({ redis: redis.url, stream, exactlyOnce: true }).createWriter(ctx);
     await writer.open!();
     await writeAll(writer, range(0, 7));
-    const [state] = (await checkpoint(writer, 1)) as [{ pending: [number, { name: string; subtask: number; beganAfter: number }][] }];
+    const [state] = (await checkpoint(writer, 1)) as [{ pending: [number, { name: string; subtask: number; beganAfter: number; chunks: number }][] }];
     await complete(writer, 1);
     await writer.close!();
     const [, txn] = state.pending[0];
     const again = await commitTransaction(
       client,
-      { stage: stageKey(nameOf(ctx), 0, txn.name), markers: commitsKey(nameOf(ctx), 0), target: stream },
-      { txn: txn.name, beganAfter: txn.beganAfter, kind: 'stream', maxLen: 0, keepMarkers: 1000 },
+      { stage: stageKey(nameOf(ctx), 0, txn.name), markers: commitsKey(nameOf(ctx), 0), target: stream, fence: fenceKey(nameOf(ctx)) },
+      { txn: txn.name, beganAfter: txn.beganAfter, kind: 'stream', maxLen: 0, keepMarkers: 1000, chunks: txn.chunks, epoch: ctx.epoch },
     );
     expect(again).toEqual({ outcome: 'duplicate', entries: 0, calls: 1 });
     // A restore from checkpoint 1 commits its pending transaction again: still nothing twice.
@@ -163,16 +163,17 @@ describe('the exactly-once stream sink', () => {
     const writer = redisStreamSink<number>({ redis: redis.url, stream, exactlyOnce: true, chunkSize: 100 }).createWriter(ctx);
     await writer.open!();
     await writeAll(writer, range(0, 1050));
-    const [state] = (await checkpoint(writer, 1)) as [{ pending: [number, { name: string; beganAfter: number }][] }];
+    const [state] = (await checkpoint(writer, 1)) as [{ pending: [number, { name: string; beganAfter: number; chunks: number }][] }];
     await writer.close!(); // no notification: the commit happens on restore
     const [, txn] = state.pending[0];
     const stage = stageKey(nameOf(ctx), 0, txn.name);
     expect(await client.llen(stage)).toBe(11);
+    expect(txn.chunks).toBe(11);
 
     // One chunk moves, then the "process dies".
-    const commit = defineScript(client, 'weirCommit', 'commit-3.lua', 3);
-    const args = [txn.name, txn.beganAfter, 'stream', 0, 1000];
-    expect(await commit([stage, commitsKey(nameOf(ctx), 0), stream], args)).toEqual(['more', 100]);
+    const commit = defineScript(client, 'weirCommit', 'commit-4.lua', 4);
+    const args = [txn.name, txn.beganAfter, 'stream', 0, 1000, txn.chunks, ctx.epoch];
+    expect(await commit([stage, commitsKey(nameOf(ctx), 0), stream, fenceKey(nameOf(ctx))], args)).toEqual(['more', 100]);
     expect(await client.xlen(stream)).toBe(100);
 
     const restored = redisStreamSink<number>({ redis: redis.url, stream, exactlyOnce: true }).createWriter({ ...ctx, restoredState: [state] });
@@ -181,6 +182,45 @@ describe('the exactly-once stream sink', () => {
     expect(await client.exists(stage)).toBe(0);
     expect(await client.zscore(commitsKey(nameOf(ctx), 0), txn.name)).toBe('0');
     await restored.close!();
+  });
+
+  it('fails the commit of a transaction whose stage another writer removed, naming the stage, and writes nothing', async () => {
+    const stream = freshKey('out');
+    const ctx = sinkContext();
+    const sink = redisStreamSink<number>({ redis: redis.url, stream, exactlyOnce: true });
+    const a = sink.createWriter(ctx);
+    await a.open!();
+    await writeAll(a, range(0, 10));
+    const [state] = (await checkpoint(a, 1)) as [{ pending: [number, { name: string; chunks: number }][] }];
+    const [, txn] = state.pending[0];
+    expect(txn.chunks).toBe(1);
+    const stage = stageKey(nameOf(ctx), 0, txn.name);
+    expect(await client.llen(stage)).toBe(1);
+
+    // A second writer of the same job, uid and subtask starts fresh: its abortLingering removes A's stage.
+    const b = sink.createWriter(ctx);
+    await b.open!();
+    expect(await client.exists(stage)).toBe(0);
+
+    const failure = await complete(a, 1).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain(`WEIRSTAGELOST stage ${stage} of transaction ${txn.name} is gone`);
+    expect(await client.xlen(stream)).toBe(0);
+    // Never mistaken for a commit: no marker, so nothing pretends the records were written.
+    expect(await client.zscore(commitsKey(nameOf(ctx), 0), txn.name)).toBeNull();
+    await a.close!();
+    await b.close!();
+  });
+
+  it('reads a missing stage as empty only when nothing was staged, or when the count is unknown (older checkpoints)', async () => {
+    const ctx = sinkContext();
+    const name = nameOf(ctx);
+    const commit = defineScript(client, 'weirCommit', 'commit-4.lua', 4);
+    const keys = (txn: string): string[] => [stageKey(name, 0, txn), commitsKey(name, 0), freshKey('out'), fenceKey(name)];
+    expect(await commit(keys('0-aaaa-0'), ['0-aaaa-0', 0, 'stream', 0, 1000, 0, 1])).toEqual(['committed', 0]);
+    expect(await commit(keys('0-aaaa-1'), ['0-aaaa-1', 0, 'stream', 0, 1000, -1, 1])).toEqual(['committed', 0]);
+    await expect(commit(keys('0-aaaa-2'), ['0-aaaa-2', 0, 'stream', 0, 1000, 3, 1])).rejects.toThrow(/^WEIRSTAGELOST/);
+    expect(await client.zrange(commitsKey(name, 0), 0, '-1')).toEqual(['0-aaaa-0', '0-aaaa-1']);
   });
 
   it('writes custom fields and trims to an approximate MAXLEN', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '@weir/core';
 import { redisStreamSource } from '@weir/redis';
 import { resolveConnection } from '../../packages/redis/src/connection.ts';
 import { resolveDecoder } from '../../packages/redis/src/format/format.ts';
@@ -23,9 +24,11 @@ interface Rec {
   i: number;
 }
 
-function reader(streams: string[], extra: Partial<StreamReaderOptions> & { restoredState?: StreamSplit[]; subtaskIndex?: number; parallelism?: number } = {}) {
-  const { restoredState, subtaskIndex, parallelism, ...rest } = extra;
-  return new RedisStreamReader<Rec>(readerContext<StreamSplit>({ restoredState, subtaskIndex, parallelism }), {
+type Opts = Partial<StreamReaderOptions> & { restoredState?: StreamSplit[]; subtaskIndex?: number; parallelism?: number; retainedCheckpoints?: number };
+
+function reader(streams: string[], extra: Opts = {}) {
+  const { restoredState, subtaskIndex, parallelism, retainedCheckpoints, ...rest } = extra;
+  return new RedisStreamReader<Rec>(readerContext<StreamSplit>({ restoredState, subtaskIndex, parallelism, retainedCheckpoints }), {
     conn: resolveConnection(redis.url, 'test'),
     streams,
     field: 'data',
@@ -34,7 +37,6 @@ function reader(streams: string[], extra: Partial<StreamReaderOptions> & { resto
     blockMs: 50,
     group: undefined,
     trim: false,
-    retained: 2,
     decode: resolveDecoder<Rec>('json') as (raw: Buffer) => unknown,
     deadLetterFormat: 'json',
     deadLetterKey,
@@ -148,7 +150,7 @@ describe('redisStreamSource', () => {
     const p = prefix();
     const s = `${p}:s`;
     const ids = await add(s, 10);
-    const r = reader([s], { trim: true, retained: 2, recordsPerPoll: 1 });
+    const r = reader([s], { trim: true, retainedCheckpoints: 2, recordsPerPoll: 1 });
     await r.start();
     const remaining = async (): Promise<string[]> => (await c.xrange(s, '-', '+')).map((e) => e[0]);
 
@@ -170,7 +172,7 @@ describe('redisStreamSource', () => {
     await r.close();
 
     // After a restore, the restored checkpoint counts as retained until two newer ones complete.
-    const again = reader([s], { trim: true, retained: 2, restoredState: state, recordsPerPoll: 1 });
+    const again = reader([s], { trim: true, retainedCheckpoints: 2, restoredState: state, recordsPerPoll: 1 });
     await again.start();
     await pollRecords(again, 2);
     again.snapshotState(5);
@@ -197,12 +199,75 @@ describe('redisStreamSource', () => {
     await r.close();
     const letters = (await c.lrange(`${s}:dead`, 0, -1)).map((l) => JSON.parse(l));
     expect(letters).toHaveLength(2);
-    expect(letters[0]).toMatchObject({ payload: '{not json', operator: 'src', attempts: 1, source: s });
+    expect(letters[0]).toMatchObject({ payload: '{not json', operator: 'src', attempts: 1, source: s, position: bad });
     expect(letters[0].error).toMatch(/SyntaxError/);
-    expect(letters[1]).toMatchObject({ payload: '{"other":"x"}', source: s });
+    expect(letters[1]).toMatchObject({ payload: '{"other":"x"}', source: s, position: noField });
     expect(letters[1].error).toContain(`entry ${noField} has no field 'data'`);
     expect(typeof letters[0].time).toBe('number');
     expect(bad).toBeDefined();
+  });
+
+  it('writes the letter of each undecodable entry once, also when a restore replays it', async () => {
+    const p = prefix();
+    const [s1, s2] = [`${p}:a`, `${p}:b`];
+    const bad1 = await c.xadd(s1, '*', 'data', 'nope-1');
+    await add(s1, 1, 1);
+    const bad2 = await c.xadd(s2, '*', 'data', 'nope-2');
+    const bad3 = await c.xadd(s2, '*', 'other', 'x');
+    const deadLetter = { key: `${p}:dead`, format: 'json' as const };
+    const read = async (restoredState?: StreamSplit[]) => {
+      const r = reader([s1, s2], { restoredState, deadLetterKey: () => deadLetter.key });
+      await r.start();
+      expect((await pollRecords(r, 1)).map((x) => x.i)).toEqual([1]);
+      expect(await pollFor(r, 100)).toEqual([]);
+      const state = r.snapshotState(1);
+      await r.close();
+      return state;
+    };
+    const letters = async () => (await c.lrange(deadLetter.key, 0, -1)).map((l) => JSON.parse(l)).map((l) => `${l.source}@${l.position}`);
+    await read(); // dies before a checkpoint covers the letters
+    expect(await letters()).toEqual([`${s1}@${bad1}`, `${s2}@${bad2}`, `${s2}@${bad3}`]);
+    const state = await read(); // the same entries again, from the start
+    expect(await letters()).toHaveLength(3);
+    // A restore from before the letters (here: a checkpoint at the start) replays them too.
+    await read(state.map((x) => ({ ...x, lastId: '0-0' })));
+    expect(await letters()).toHaveLength(3);
+    // A new bad entry is written.
+    const bad4 = await c.xadd(s1, '*', 'data', 'nope-4');
+    await add(s1, 1, 1);
+    await read(state);
+    expect((await letters()).slice(3)).toEqual([`${s1}@${bad4}`]);
+  });
+
+  it("trims only what every checkpoint the job retains is past (the job's retained, not an option)", async () => {
+    const p = prefix();
+    const s = `${p}:s`;
+    const source = redisStreamSource<Rec>({ redis: redis.url, streams: [s], format: 'json', field: 'data', startAt: 'earliest', blockMs: 50, trim: true, group: false });
+    const r = source.createReader(readerContext<StreamSplit>({ retainedCheckpoints: 3 }));
+    await r.start?.();
+    const ids: string[] = [];
+    for (let id = 1; id <= 4; id++) {
+      ids.push(...(await add(s, 1, id - 1)));
+      await pollRecords(r, 1);
+      r.snapshotState!(id); // covers ids[0..id-1]
+    }
+    const remaining = async (): Promise<string[]> => (await c.xrange(s, '-', '+')).map((e) => e[0]);
+    await r.notifyCheckpointComplete!(1);
+    await r.notifyCheckpointComplete!(2);
+    await r.notifyCheckpointComplete!(3); // retained {1, 2, 3}: checkpoint 1 needs ids[1..]
+    expect(await remaining()).toEqual(ids.slice(1));
+    await r.notifyCheckpointComplete!(4); // retained {2, 3, 4}
+    expect(await remaining()).toEqual(ids.slice(2));
+    await r.close!();
+  });
+
+  it('refuses option keys it does not know, naming the nearest, and the per-source retainedCheckpoints', () => {
+    const bad = (o: object) => () =>
+      redisStreamSource({ redis: redis.url, streams: ['a'], format: 'json', startAt: 'earliest', ...o } as Parameters<typeof redisStreamSource>[0]);
+    expect(bad({ feild: 'data' })).toThrow(ConfigError);
+    expect(bad({ feild: 'data' })).toThrow(/redisStreamSource has no option 'feild'; did you mean 'field'/);
+    expect(bad({ deadLetter: { fromat: 'json' } })).toThrow(/did you mean 'format'/);
+    expect(bad({ retainedCheckpoints: 3 })).toThrow(/follow the job's 'retained'/);
   });
 
   it('refuses bad options when the job is defined', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { CheckpointLocation, StreamStateHandle } from '@weir/core';
+import { ConfigError, type CheckpointLocation, type StreamStateHandle } from '@weir/core';
 import { RedisCheckpointStorage } from '@weir/redis';
 import {
   type CheckpointStorageFixture,
@@ -152,5 +152,57 @@ describe('RedisCheckpointStorage in Redis', () => {
   it('validates its options', () => {
     expect(() => new RedisCheckpointStorage({ redis: redis.url, jobName: '' })).toThrow(/jobName/);
     expect(() => new RedisCheckpointStorage({ redis: redis.url, jobName: 'j', inlineThreshold: -1 })).toThrow(/inlineThreshold/);
+    expect(() => new RedisCheckpointStorage({ redis: redis.url, jobName: 'j', leaseTtlMs: 0 })).toThrow(/leaseTtlMs/);
+  });
+
+  it('rejects option keys it does not know, naming the key and the nearest valid one', () => {
+    const unknown = (options: object): unknown => {
+      try {
+        new RedisCheckpointStorage({ redis: redis.url, jobName: 'j', ...options });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const typo = unknown({ inlineTreshold: 10 });
+    expect(typo).toBeInstanceOf(ConfigError);
+    expect((typo as ConfigError).option).toBe('inlineTreshold');
+    expect((typo as Error).message).toMatch(/RedisCheckpointStorage has no option 'inlineTreshold'; did you mean 'inlineThreshold'\?/);
+    expect((unknown({ retained: 3 }) as ConfigError).option).toBe('retained');
+  });
+
+  it('refuses a state write or a finalize that arrives after its location was discarded, and leaves nothing behind', async () => {
+    const prefix = `t-${randomBytes(4).toString('hex')}`;
+    const storage = new RedisCheckpointStorage({ redis: redis.url, jobName: 'j', prefix, inlineThreshold: 0 });
+    const location = await storage.createCheckpointLocation(5);
+    const early = await storage.writeState(location, 'early', blob(100, 1));
+    // Retention or an abort discards the location while an upload of it still runs.
+    await storage.discard(location);
+    await expect(storage.writeState(location, 'late', blob(100, 2))).rejects.toThrow(/was discarded/);
+    await expect(storage.finalize(location, metadataFor(5, [early]))).rejects.toThrow(/was discarded/);
+    expect(await keysBelow(prefix)).toEqual([]);
+    // A later run that reaches checkpoint id 5 again finds the id clean.
+    const again = await storage.createCheckpointLocation(5);
+    const handle = await storage.writeState(again, 'late', blob(100, 3));
+    await storage.finalize(again, metadataFor(5, [handle]));
+    expect(await storage.readState(again, handle)).toEqual(blob(100, 3));
+    await storage.discard(again);
+    expect(await keysBelow(prefix)).toEqual([]);
+    await storage.close();
+  });
+
+  it('discards a savepoint without touching the job index', async () => {
+    const prefix = `t-${randomBytes(4).toString('hex')}`;
+    const storage = new RedisCheckpointStorage({ redis: redis.url, jobName: 'j', prefix, inlineThreshold: 0 });
+    const one = await storage.createCheckpointLocation(1);
+    await storage.finalize(one, metadataFor(1, []));
+    const savepoint = await storage.createSavepointLocation(1, 'ignored-dir');
+    await storage.writeState(savepoint, 'op', blob(100, 1));
+    await storage.discard(savepoint);
+    await expect(storage.writeState(savepoint, 'op2', blob(100, 1))).rejects.toThrow(/was discarded/);
+    expect((await storage.list()).map((e) => e.checkpointId)).toEqual([1]);
+    await storage.discard(one);
+    expect(await keysBelow(prefix)).toEqual([]);
+    await storage.close();
   });
 });

@@ -13,6 +13,7 @@ export { OperatorError } from './runtime/errors.ts';
 export { GraphError } from './graph/graph-error.ts';
 export { ConfigError } from './util/config-error.ts';
 export { rejectUnknownOptions, nearestName } from './util/options.ts';
+export { makeDirectory } from './util/make-directory.ts';
 export { createLogger, type Logger } from './util/logger.ts';
 export * from './jobmanager/restart/index.ts';
 export type { CheckpointingOptions } from './api/stream-environment.ts';
@@ -22,7 +23,7 @@ export { CorruptStateError } from './checkpoint/storage/checkpoint-storage.ts';
 export { LeaseConflictError, LeaseLostError, localLease, type JobLease, type LeaseHolder } from './checkpoint/storage/job-lease.ts';
 export { FsCheckpointStorage, checksumOf } from './checkpoint/storage/fs-checkpoint-storage.ts';
 export { decodeMetadata } from './checkpoint/storage/metadata-serializer.ts';
-export { METADATA_FILE_NAME, parseCheckpointDirName, parseSavepointDirName } from './checkpoint/storage/paths.ts';
+export { METADATA_FILE_NAME, checkpointDirName, parseCheckpointDirName, parseSavepointDirName } from './checkpoint/storage/paths.ts';
 export type {
   CheckpointMetadata,
   OperatorState,

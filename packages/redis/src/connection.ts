@@ -64,28 +64,169 @@ export function resolveConnection(conn: RedisConnection, name: string, options: 
     client = new Redis({ ...defaultConnectionOptions, connectionName: name, ...conn });
     owned = true;
   }
-  if (owned) client.on('error', onError);
+  if (owned) {
+    client.on('error', onError);
+    explainFailures(client);
+  }
   return {
     client,
     owned,
-    duplicate: () => client.duplicate().on('error', onError),
+    duplicate: () => explainFailures(client.duplicate().on('error', onError)),
     close: async () => {
       if (owned) await quit(client);
     },
   };
 }
 
-/** Quits a client politely, falling back to a hard disconnect when Redis is gone. */
+/** How long {@link quit} waits for Redis to answer QUIT before it drops the connection. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+/**
+ * Quits a client politely when it is connected, and drops the connection when Redis does not
+ * answer within a second (down, paused, stuck in a script) or when it is not connected at all:
+ * closing never waits on I/O that may not return, and the client always ends up closed
+ * (`status === 'end'`, no socket, no reconnection timer, every pending command rejected).
+ */
 export async function quit(client: Redis): Promise<void> {
   if (client.status === 'end') return;
-  try {
-    await Promise.race([
-      client.quit(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('quit timed out')), 1_000).unref()),
-    ]);
-  } catch {
-    client.disconnect();
+  if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.quit(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('quit timed out')), QUIT_TIMEOUT_MS);
+        }),
+      ]);
+    } catch {
+      // Redis did not answer (or the connection broke): drop it below.
+    } finally {
+      clearTimeout(timer);
+    }
   }
+  await drop(client);
+}
+
+interface ClientInternals {
+  stream?: { destroyed?: boolean; destroy(): void };
+  setStatus?(status: string): void;
+  flushQueue?(error: Error): void;
+}
+
+/**
+ * Drops a connection for good. ioredis's `disconnect()` only ends the socket (a peer that does
+ * not read keeps it open up to `disconnectTimeout`), and while it is reconnecting, leaves the
+ * client `reconnecting` forever with its offline queue unsettled: the socket is destroyed, or the
+ * client is ended by hand (ioredis internals, checked before use).
+ */
+export async function drop(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  client.disconnect();
+  const internals = client as unknown as ClientInternals;
+  if (internals.stream !== undefined && internals.stream.destroyed !== true) {
+    internals.stream.destroy();
+  } else if ((client.status as string) !== 'end' && typeof internals.setStatus === 'function' && typeof internals.flushQueue === 'function') {
+    internals.setStatus('end');
+    internals.flushQueue(new Error('Connection is closed.'));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, 200)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * A command failed because Redis could not be reached: names the address, the last connection
+ * error (`code`, e.g. `ECONNREFUSED`) and what ioredis gave up on (the `cause`).
+ */
+export class RedisUnreachableError extends Error {
+  override readonly name = 'RedisUnreachableError';
+  constructor(
+    /** `host:port`, a socket path, or `sentinel master <name>`. */
+    readonly address: string,
+    /** The system error code of the last connection error, when there was one. */
+    readonly code: string | undefined,
+    message: string,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
+
+/** The address a client connects to, as a person would name it. */
+export function addressOf(client: Redis): string {
+  const o = client.options;
+  if (o.sentinels !== undefined && o.sentinels !== null && o.sentinels.length > 0) return `sentinel master ${o.name ?? '?'}`;
+  if (o.path !== undefined && o.path !== null && o.path !== '') return o.path;
+  return `${o.host ?? 'localhost'}:${o.port ?? 6379}`;
+}
+
+interface LostCommands {
+  readonly length: number;
+  shift(): { command: { reject(err: Error): void } } | undefined;
+}
+
+interface FlushingClient {
+  flushQueue(error: Error, options?: unknown): void;
+}
+
+/**
+ * Makes the commands of a client Weir built fail with a {@link RedisUnreachableError} instead of
+ * ioredis's bare `Reached the max retries per request limit` or `Connection is closed.`, which
+ * name neither the address nor the reason. ioredis rejects every queued command (pipelines and
+ * MULTI included) through its internal `flushQueue(error)`: the error is explained there, with the
+ * client's last connection error, tracked from its `error` events until it is ready again.
+ */
+function explainFailures(client: Redis): Redis {
+  let last: Error | undefined;
+  client.on('error', (err: Error) => {
+    last = err;
+  });
+  client.on('ready', () => {
+    last = undefined;
+  });
+  // ioredis drops the commands that were in flight when a connection broke (with
+  // autoResendUnfulfilledCommands off) without settling them: they would hang forever once it
+  // reconnects. Reject them as it starts to reconnect; one may or may not have been applied.
+  client.on('reconnecting', () => {
+    const lost = (client as unknown as { prevCommandQueue?: LostCommands | null }).prevCommandQueue;
+    if (client.options.autoResendUnfulfilledCommands !== false || lost === undefined || lost === null || lost.length === 0) return;
+    const address = addressOf(client);
+    const code = (last as NodeJS.ErrnoException | undefined)?.code;
+    const err = new RedisUnreachableError(
+      address,
+      code,
+      `the connection to Redis at ${address} was lost${last === undefined ? '' : ` (${last.message})`} with the command in flight; ` +
+        'it may or may not have been applied',
+      last,
+    );
+    for (let item = lost.shift(); item !== undefined; item = lost.shift()) item.command.reject(err);
+  });
+  const flushing = client as unknown as FlushingClient;
+  const flushQueue = flushing.flushQueue;
+  if (typeof flushQueue !== 'function') return client; // another ioredis: keep its errors
+  flushing.flushQueue = function (this: FlushingClient, error: Error, options?: unknown): void {
+    flushQueue.call(this, explain(client, error, last), options);
+  };
+  return client;
+}
+
+function explain(client: Redis, error: Error, last: Error | undefined): Error {
+  if (error instanceof RedisUnreachableError) return error;
+  const address = addressOf(client);
+  const code = (last as NodeJS.ErrnoException | undefined)?.code;
+  const lastError = last === undefined ? '' : `${last.message}; `;
+  let message: string;
+  if (error.name === 'MaxRetriesPerRequestError') {
+    const retries = String(client.options.maxRetriesPerRequest);
+    const state = code === undefined ? 'is unreachable' : `is unreachable (${code})`;
+    message = `Redis at ${address} ${state}: ${lastError}the command was given up after ${retries} reconnection attempts (ioredis option maxRetriesPerRequest)`;
+  } else if (error.message === 'Connection is closed.') {
+    message = last === undefined ? `the connection to Redis at ${address} is closed` : `Redis at ${address} is unreachable${code === undefined ? '' : ` (${code})`}: ${lastError}the connection is closed`;
+  } else {
+    message = `Redis at ${address}: ${lastError}${error.message}`;
+  }
+  return new RedisUnreachableError(address, code, message, error);
 }
 
 /**

@@ -5,6 +5,7 @@
 export {
   resolveConnection,
   defaultConnectionOptions,
+  RedisUnreachableError,
   type RedisConnection,
   type ResolvedConnection,
 } from './connection.ts';

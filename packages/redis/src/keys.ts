@@ -7,8 +7,12 @@
  * ```
  * <prefix>:stage:<job>:<sink>:<subtask>:<txn>  list  an exactly-once sink's staged transaction
  * <prefix>:commits:<job>:<sink>:<subtask>      zset  committed txn ids of one sink subtask (score: checkpoint id)
+ * <prefix>:fence:<job>:<sink>                  string the largest fencing epoch an exactly-once sink's writers opened with
  * <prefix>:ck:<job>:index                 zset   every checkpoint location of a job, complete or not (score: id)
+ * <prefix>:ck:<job>:record:<name>         string a job record (what the job restored from, its checkpoint history)
  * <prefix>:ck:<job>:chk:<n>                       root of checkpoint n (its pointer is `redis:<root>`)
+ * <prefix>:ck:<job>:lease                 hash   the job lease: pid, host, since, token, epoch (expires unless renewed)
+ * <prefix>:ck:<job>:epoch                 string the largest fencing epoch handed out for the job (never expires)
  * <prefix>:sp:<n>-<suffix>                        root of a savepoint
  * <root>:_created                         string when the location was reserved (it exists from then on)
  * <root>:state:<name>                     string one state handle's bytes
@@ -78,6 +82,14 @@ export function commitsKey(sink: SinkName, subtask: number, options?: KeyOptions
   return `${p(options)}:commits:${sinkSegment(sink)}:${subtask}`;
 }
 
+/**
+ * The fencing epoch of an exactly-once sink (a string holding an integer): the largest epoch any
+ * of its writers opened with. Commits of a writer with a smaller epoch are refused.
+ */
+export function fenceKey(sink: SinkName, options?: KeyOptions): string {
+  return `${p(options)}:fence:${sinkSegment(sink)}`;
+}
+
 /** Root of everything checkpoint storage keeps for one job. */
 export function checkpointRoot(job: string, options?: KeyOptions): string {
   return `${p(options)}:ck:${keySafe(job)}`;
@@ -86,6 +98,21 @@ export function checkpointRoot(job: string, options?: KeyOptions): string {
 /** Sorted set of a job's complete checkpoints; member = checkpoint id, score = checkpoint id. */
 export function checkpointIndexKey(job: string, options?: KeyOptions): string {
   return `${checkpointRoot(job, options)}:index`;
+}
+
+/** The job lease (a hash with a TTL): who runs the job, its token and its epoch. */
+export function leaseKey(job: string, options?: KeyOptions): string {
+  return `${checkpointRoot(job, options)}:lease`;
+}
+
+/** The largest fencing epoch handed out for a job; it never expires, so epochs only grow. */
+export function epochKey(job: string, options?: KeyOptions): string {
+  return `${checkpointRoot(job, options)}:epoch`;
+}
+
+/** A job-level record kept beside the checkpoints (what the job restored from, its checkpoint history). */
+export function jobRecordKey(job: string, name: string, options?: KeyOptions): string {
+  return `${checkpointRoot(job, options)}:record:${keySafe(name)}`;
 }
 
 /** Root of checkpoint `n` of a job: handles are `<root>:<name>`. */
@@ -150,4 +177,33 @@ export function deadLetterKey(source: string): string {
 /** The consumer group a stream source moves forward on each complete checkpoint, unless told another. */
 export function consumerGroupName(job: string, uid: string, options?: KeyOptions): string {
   return `${p(options)}:${keySafe(job)}:${keySafe(uid)}`;
+}
+
+/*
+ * More source and dead-letter keys, beside the list or the dead-letter list they serve:
+ *
+ * ```
+ * <list>:processing-lists[:<consumer>]     set    every processing list a claim ever moved items into (the registry)
+ * <dead-letter list>:positions             hash   per stream: the last entry id whose letter is in that list
+ * <dead-letter list>:batches               zset   batch ids `writeBatch` has written (score: order written)
+ * ```
+ */
+
+/**
+ * The registry of a list source's processing lists: `claim-3.lua` adds a list when it first moves
+ * items into it, so that a restore finds lists that no checkpoint names (a wider run died before
+ * its first checkpoint) and hands them to a subtask.
+ */
+export function processingRegistryKey(list: string, consumer?: string): string {
+  return consumer === undefined ? `${list}:processing-lists` : `${list}:processing-lists:${keySafe(consumer)}`;
+}
+
+/** Per stream, the last entry id dead-lettered into `deadLetterList` (a hash): letters are written once per entry. */
+export function deadLetterPositionsKey(deadLetterList: string): string {
+  return `${deadLetterList}:positions`;
+}
+
+/** Batch ids written into `deadLetterList` by `writeBatch` (a sorted set, bounded): a batch is written once. */
+export function deadLetterBatchesKey(deadLetterList: string): string {
+  return `${deadLetterList}:batches`;
 }

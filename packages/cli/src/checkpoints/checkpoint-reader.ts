@@ -1,7 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   CorruptStateError,
+  checkpointDirName,
+  parseCheckpointDirName,
   FsCheckpointStorage,
   METADATA_FILE_NAME,
   type CheckpointLocation,
@@ -18,11 +20,33 @@ export class CheckpointReader {
   // Reading needs only a location: the job directory the storage is made for is never used.
   readonly #storage = new FsCheckpointStorage({ directory: '.', jobName: 'weir-cli' });
 
-  /** The checkpoint or savepoint at `dir` (or its `_metadata`). @throws CliError (exit 2) when it is neither. */
+  /**
+   * The checkpoint or savepoint at `dir` (or its `_metadata`); for a job's directory, or
+   * `<job dir>/latest`, its newest complete checkpoint. A running job's retention deletes old
+   * checkpoints as it goes: a `chk-<n>` that is gone while newer ones exist is named as subsumed.
+   *
+   * @throws CliError (exit 2) when `dir` is none of these
+   */
   async locate(dir: string): Promise<CheckpointLocation> {
+    const path = resolve(dir);
+    const jobDir = basename(path) === 'latest' ? dirname(path) : (await completeCheckpointIds(path)).length > 0 ? path : undefined;
+    if (jobDir !== undefined) {
+      const ids = await completeCheckpointIds(jobDir);
+      if (ids.length === 0) throw new CliError(`no complete checkpoint in ${jobDir}`, 2);
+      return this.locate(join(jobDir, checkpointDirName(ids[ids.length - 1])));
+    }
     try {
-      return await this.#storage.resolve(resolve(dir));
+      return await this.#storage.resolve(path);
     } catch (e) {
+      const id = parseCheckpointDirName(basename(path));
+      const newer = id === undefined ? [] : (await completeCheckpointIds(dirname(path))).filter((n) => n > id);
+      if (newer.length > 0) {
+        throw new CliError(
+          `checkpoint ${id} is gone: newer checkpoints subsumed it (retained now: ${newer.map(checkpointDirName).join(', ')}); ` +
+            `inspect ${join(dir, '..', 'latest')} for the newest`,
+          2,
+        );
+      }
       throw new CliError(e instanceof Error ? e.message : String(e), 2);
     }
   }
@@ -52,6 +76,17 @@ export class CheckpointReader {
     }
     return undefined;
   }
+}
+
+/** Ids of the `chk-<n>` directories of `jobDir` that have their `_metadata`, ascending; empty for any other directory. */
+async function completeCheckpointIds(jobDir: string): Promise<number[]> {
+  const names = await readdir(jobDir).catch(() => [] as string[]);
+  const ids: number[] = [];
+  for (const name of names) {
+    const id = parseCheckpointDirName(name);
+    if (id !== undefined && (await hasMetadata(join(jobDir, name)))) ids.push(id);
+  }
+  return ids.sort((a, b) => a - b);
 }
 
 /** Every state handle of a checkpoint, keyed and operator state, in metadata order. */

@@ -21,8 +21,9 @@ export const checkpointsInspectCommand: Command = {
   summary: 'describe one checkpoint or savepoint; dump an operator\'s state',
   usage: `usage: weir checkpoints inspect CHK_DIR [--state UID] [--json]
 
-Describes the checkpoint or savepoint CHK_DIR (e.g. checkpoints/my-job/chk-12): its operators by uid,
-their subtasks, key groups and sizes.
+Describes the checkpoint or savepoint CHK_DIR (e.g. checkpoints/my-job/chk-12, or
+checkpoints/my-job/latest for the newest complete one): its operators by uid, their subtasks, key
+groups and sizes.
   --state UID   dump the state of operator UID as JSON lines: keyed state as
                 { keyGroup, state, key, value }, operator list state as { subtask, list, value }
   --json        the description as JSON`,

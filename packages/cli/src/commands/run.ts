@@ -1,4 +1,4 @@
-import { ConfigError, GraphError, JobExecutionError, StreamEnvironment, type JobClient, type JobExecutionResult } from '@weir/core';
+import { ConfigError, GraphError, JobExecutionError, LeaseConflictError, StreamEnvironment, type JobClient, type JobExecutionResult } from '@weir/core';
 import type { LevelWithSilent } from 'pino';
 import { parseArgs } from '../args/parse-args.ts';
 import { isLoopback } from '../control/auth.ts';
@@ -42,11 +42,14 @@ Runs the job FILE's default export defines; options override the job's own setti
   --fresh                      delete the job's checkpoints and start from scratch
   --port N                     control endpoint port (default: any free port)
   --bind HOST                  control endpoint address (default 127.0.0.1; other addresses need --token)
-  --token TOKEN                bearer token the control endpoint requires (default: WEIR_TOKEN, if set)
+  --token TOKEN                bearer token (16+ characters) the control endpoint requires (default: WEIR_TOKEN, if set)
   --log-level LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --log-file FILE              write JSON logs to FILE instead of stderr`;
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
+
+/** A bearer token shorter than this is refused (`--token`, `WEIR_TOKEN`). */
+const MIN_TOKEN_LENGTH = 16;
 
 /** The command line of `weir run`, checked. */
 interface RunSettings {
@@ -69,6 +72,11 @@ function parseRun(args: readonly string[]): RunSettings {
   }
   const host = o.bind ?? '127.0.0.1';
   const token = o.token ?? process.env.WEIR_TOKEN;
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(
+      `--token must be at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}: a short token is guessed quickly (try \`openssl rand -hex 16\`)`,
+    );
+  }
   if (!isLoopback(host) && token === undefined) {
     throw new UsageError(`--bind ${host} is reachable from other machines: it needs --token TOKEN (clients send Authorization: Bearer TOKEN)`);
   }
@@ -136,6 +144,12 @@ async function supervise(
   let controlFile: string | undefined;
   let progress: ProgressReporter | undefined;
   try {
+    // Another run of the job holds it: say who, and leave its control file alone.
+    const refused = await client.started.then(
+      () => undefined,
+      (e: unknown) => (e instanceof LeaseConflictError ? e : undefined),
+    );
+    if (refused !== undefined) throw new CliError(refused.message, 2, { cause: refused });
     const info = { port: server.port, pid: process.pid, jobName: ctx.settings.jobName, host: ctx.settings.host, tokenRequired: ctx.settings.token !== undefined };
     controlFile = await writeControlFile(checkpointRoot(ctx.checkpointing) ?? FALLBACK_CONTROL_ROOT, info).catch((e: unknown) => {
       client.cancel();

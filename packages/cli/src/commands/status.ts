@@ -28,7 +28,13 @@ ${CONNECT_USAGE}`,
 };
 
 function describe(job: JobAnswer, checkpoints: CheckpointStatsSnapshot): string {
-  const lines = [`job '${job.jobName}' ${job.state} for ${formatDuration(job.uptimeMs)} (pid ${job.pid}), restarts ${job.restarts}`, ''];
+  const lines = [`job '${job.jobName}' ${job.state} for ${formatDuration(job.uptimeMs)} (pid ${job.pid}), restarts ${job.restarts}`];
+  // Why it restarted: the failures, newest first (Flink's exception history).
+  for (const f of (job.exceptions ?? []).slice(0, 3)) {
+    const where = f.operator === undefined ? '' : ` in '${f.operator}' subtask ${(f.subtask ?? 0) + 1}${f.phase === undefined ? '' : ` (${f.phase})`}`;
+    lines.push(`  failed ${new Date(f.time).toISOString()}${where}: ${f.message}`);
+  }
+  lines.push('');
   const rows = [['TASK', 'PARALLELISM', 'RECORDS IN', 'RECORDS OUT', 'NAME']];
   const read = new Set(job.vertices.flatMap((v) => v.inputs));
   for (const v of job.vertices) {

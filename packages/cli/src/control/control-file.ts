@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@weir/core';
 import { basename, dirname, resolve } from 'node:path';
 import { CliError } from '../errors.ts';
 
@@ -30,7 +31,7 @@ export function controlFilePath(root: string, jobName: string): string {
 /** Writes the control file atomically (temp file, rename); resolves with its path. */
 export async function writeControlFile(root: string, info: ControlInfo): Promise<string> {
   const file = controlFilePath(root, info.jobName);
-  await mkdir(resolve(root, info.jobName), { recursive: true });
+  await makeDirectory(resolve(root, info.jobName));
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(info, null, 2)}\n`);
   await rename(temp, file);

@@ -24,12 +24,26 @@ export async function loadJobFile(file: string): Promise<JobDefinition> {
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (e) {
-    throw new CliError(`job file ${file} failed to load: ${firstLine(e)}`, 2, { cause: e });
+    throw new CliError(`job file ${file} failed to load: ${describeLoadError(e)}`, 2, { cause: e });
   }
   if (typeof mod.default !== 'function') {
     throw new CliError(`job file ${file} has no default export: add 'export default function job(env) { ... }'`, 2);
   }
   return mod.default as JobDefinition;
+}
+
+/**
+ * One line for an error of importing a job file. A syntax error comes from the TypeScript loader
+ * (esbuild) as `Transform failed with 1 error:` with the file, line, column and message on the
+ * lines after it: those are what the user needs.
+ */
+export function describeLoadError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length > 1 && /^Transform failed with \d+ errors?:?$/.test(lines[0])) {
+    return lines.slice(1).map((l) => l.replace(/: ERROR: /, ': ')).join('; ');
+  }
+  return firstLine(e);
 }
 
 /** Runs the job file's default export on `env`; a throw there is a configuration error too. */

@@ -27,7 +27,7 @@ export class ProgressReporter {
 
   #draw(): void {
     const sample: ProgressSample = { at: Date.now(), status: this.client.status(), checkpoints: this.client.checkpointStats() };
-    this.line.set(statusText(this.#previous, sample, this.checkpointing));
+    this.line.set(statusText(this.#previous, sample, this.checkpointing, this.line.width));
     this.#previous = sample;
   }
 }

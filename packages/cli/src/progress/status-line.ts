@@ -7,7 +7,12 @@ export class StatusLine {
 
   constructor(readonly out: NodeJS.WriteStream) {}
 
-  /** Replaces the status text (cut to the terminal's width so it never wraps). */
+  /** The columns a status may use without wrapping. */
+  get width(): number {
+    return (this.out.columns ?? 80) - 1;
+  }
+
+  /** Replaces the status text (cut to the terminal's width, as a last resort, so it never wraps). */
   set(text: string): void {
     const width = (this.out.columns ?? 80) - 1;
     this.#text = text.length > width ? `${text.slice(0, width - 1)}…` : text;

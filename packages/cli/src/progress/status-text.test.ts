@@ -10,7 +10,7 @@ const vertices = (sent: number, received: number): JobStatus['vertices'] => [
 const noCheckpoints: CheckpointStatsSnapshot = { counts: { completed: 0, failed: 0, inProgress: 0 }, latestCompleted: null, history: [] };
 
 function sample(at: number, sent: number, received: number, checkpoints = noCheckpoints, restarts = 0): ProgressSample {
-  return { at, status: { jobName: 'gen', state: 'running', startedAt: 0, restarts, vertices: vertices(sent, received) }, checkpoints };
+  return { at, status: { jobName: 'gen', state: 'running', startedAt: 0, restarts, lastFailure: undefined, exceptions: [], vertices: vertices(sent, received) }, checkpoints };
 }
 
 describe('the status line', () => {
@@ -29,5 +29,18 @@ describe('the status line', () => {
 
   it('shows no rate across a restart, when the counters start again', () => {
     expect(statusText(sample(0, 10_000, 10_000), sample(500, 100, 100), false)).toBe('gen running 500 ms | in …/s out …/s | checkpoints off | restarts 0');
+  });
+});
+
+describe('the status line in a narrow terminal', () => {
+  it('uses shorter forms rather than cutting figures off', () => {
+    const latest = { checkpointId: 14, kind: 'checkpoint', status: 'completed', triggeredAt: 64_000, durationMs: 12, stateSize: 0, subtasks: [] } as const;
+    const checkpoints = { ...noCheckpoints, latestCompleted: latest };
+    const wide = statusText(sample(64_500, 10_000, 9_000), sample(65_000, 20_000, 19_000, checkpoints, 2), true, 200);
+    const narrow = statusText(sample(64_500, 10_000, 9_000), sample(65_000, 20_000, 19_000, checkpoints, 2), true, 72);
+    const tiny = statusText(sample(64_500, 10_000, 9_000), sample(65_000, 20_000, 19_000, checkpoints, 2), true, 50);
+    expect(wide).toBe('gen running 1m05s | in 20.0k/s out 20.0k/s | chk 14 988 ms ago (12 ms) | restarts 2');
+    expect(narrow).toBe('gen running | in 20.0k/s out 20.0k/s | chk 14 988 ms ago | restarts 2');
+    expect(tiny).toBe('running | 20.0k/s → 20.0k/s | chk 14 988 ms ago | ↻2');
   });
 });

@@ -34,23 +34,32 @@ function rate(now: number | undefined, before: number | undefined, seconds: numb
 /**
  * The one-line status `weir run` keeps at the bottom of a terminal, e.g.
  * `gen running 1m05s | in 20.0k/s out 19.9k/s | chk 14 412 ms ago (12 ms) | restarts 0`.
+ * When that is wider than `width`, shorter forms of the parts are used, least useful first (the
+ * uptime, the checkpoint's duration, the words), so that a narrow terminal still gets every figure
+ * rather than a line cut off in the middle.
  */
-export function statusText(previous: ProgressSample | undefined, now: ProgressSample, checkpointing: boolean): string {
+export function statusText(previous: ProgressSample | undefined, now: ProgressSample, checkpointing: boolean, width = Infinity): string {
   const { status } = now;
   const totals = recordTotals(status);
   const before = previous === undefined ? undefined : recordTotals(previous.status);
   const seconds = previous === undefined ? 0 : (now.at - previous.at) / 1000;
-  const parts = [
-    `${status.jobName} ${status.state} ${formatDuration(now.at - status.startedAt)}`,
-    `in ${rate(totals.in, before?.in, seconds)}/s out ${rate(totals.out, before?.out, seconds)}/s`,
-  ];
+  const inRate = rate(totals.in, before?.in, seconds);
+  const outRate = rate(totals.out, before?.out, seconds);
   const latest = now.checkpoints.latestCompleted;
-  if (!checkpointing) parts.push('checkpoints off');
-  else if (latest === null) parts.push('no chk yet');
-  else {
-    const age = now.at - (latest.triggeredAt + latest.durationMs);
-    parts.push(`chk ${latest.checkpointId} ${formatDuration(age)} ago (${formatDuration(latest.durationMs)})`);
-  }
-  parts.push(`restarts ${status.restarts}`);
-  return parts.join(' | ');
+  const age = latest === null ? 0 : now.at - (latest.triggeredAt + latest.durationMs);
+  const checkpoint = (full: boolean): string => {
+    if (!checkpointing) return full ? 'checkpoints off' : 'chk off';
+    if (latest === null) return 'no chk yet';
+    return full
+      ? `chk ${latest.checkpointId} ${formatDuration(age)} ago (${formatDuration(latest.durationMs)})`
+      : `chk ${latest.checkpointId} ${formatDuration(age)} ago`;
+  };
+  const failed = status.lastFailure === undefined || status.state === 'running' ? '' : ` (${status.lastFailure.message})`;
+  const forms = [
+    [`${status.jobName} ${status.state} ${formatDuration(now.at - status.startedAt)}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(true), `restarts ${status.restarts}${failed}`],
+    [`${status.jobName} ${status.state}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(true), `restarts ${status.restarts}${failed}`],
+    [`${status.jobName} ${status.state}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(false), `restarts ${status.restarts}`],
+    [status.state, `${inRate}/s → ${outRate}/s`, checkpoint(false), `↻${status.restarts}`],
+  ].map((parts) => parts.join(' | '));
+  return forms.find((f) => f.length <= width) ?? forms[forms.length - 1];
 }

@@ -10,16 +10,22 @@ import type { StateBackend } from '../state/state-backend.ts';
 import { requireInteger } from '../util/config-error.ts';
 import { createLogger } from '../util/logger.ts';
 import { DataStream } from './data-stream.ts';
-import { resolveCheckpointConfig, type CheckpointConfig, type CheckpointConfigOptions } from '../checkpoint/checkpoint-config.ts';
+import { CHECKPOINT_DEFAULTS, resolveCheckpointConfig, type CheckpointConfig, type CheckpointConfigOptions } from '../checkpoint/checkpoint-config.ts';
 import type { CheckpointStorage } from '../checkpoint/storage/checkpoint-storage.ts';
 import { FsCheckpointStorage } from '../checkpoint/storage/fs-checkpoint-storage.ts';
 import type { RestartStrategyFactory } from '../jobmanager/restart/restart-strategy.ts';
 import { exponentialBackoff } from '../jobmanager/restart/exponential-backoff.ts';
 import { noRestart } from '../jobmanager/restart/no-restart.ts';
+import { rejectUnknownOptions } from '../util/options.ts';
+
+const CHECKPOINT_OPTION_KEYS = Object.keys(CHECKPOINT_DEFAULTS);
 
 /** Options of {@link StreamEnvironment.enableCheckpointing}; the defaults match Flink's (see the README). */
 export interface CheckpointingOptions extends CheckpointConfigOptions {
-  /** A directory (default `./checkpoints`; checkpoints go to `<dir>/<job name>/chk-<n>`) or a storage object. */
+  /**
+   * A directory (default `./checkpoints`; checkpoints go to `<dir>/<job name>/chk-<n>`) or a
+   * storage object, which then belongs to the job: it is closed when the job ends.
+   */
   readonly storage?: string | CheckpointStorage;
   /** Restore from this checkpoint or savepoint (its path) instead of the latest one. */
   readonly fromCheckpoint?: string;
@@ -69,10 +75,12 @@ export class StreamEnvironment {
   #logger: Logger | undefined;
   #checkpointing: { config: CheckpointConfig; options: CheckpointingOptions } | undefined;
   #restartStrategy: RestartStrategyFactory | undefined;
+  #cancellationTimeoutMs = 10_000;
   #nextId = 0;
   readonly #transformations: Transformation[] = [];
 
   static create(options: EnvironmentOptions = {}): StreamEnvironment {
+    rejectUnknownOptions('StreamEnvironment.create', options, ['parallelism', 'maxParallelism', 'batchSize', 'channelCapacity', 'stateBackend', 'logger']);
     const env = new StreamEnvironment();
     if (options.parallelism !== undefined) env.setParallelism(options.parallelism);
     if (options.maxParallelism !== undefined) env.setMaxParallelism(options.maxParallelism);
@@ -130,6 +138,7 @@ export class StreamEnvironment {
    * @example `env.enableCheckpointing(1000, { retained: 3, storage: './checkpoints' })`
    */
   enableCheckpointing(interval: number, options: CheckpointingOptions = {}): this {
+    rejectUnknownOptions('enableCheckpointing', options, [...CHECKPOINT_OPTION_KEYS, 'storage', 'fromCheckpoint', 'allowNonRestoredState', 'fresh']);
     this.#checkpointing = { config: resolveCheckpointConfig(interval, options), options };
     return this;
   }
@@ -146,6 +155,16 @@ export class StreamEnvironment {
    */
   setRestartStrategy(strategy: RestartStrategyFactory): this {
     this.#restartStrategy = strategy;
+    return this;
+  }
+
+  /**
+   * How long the tasks of a failed or cancelled attempt get to stop (Flink's
+   * `task.cancellation.timeout`), default 10 s. A task still waiting after that (on a Redis that
+   * does not answer, say) is abandoned and its resources closed, so that the job restarts anyway.
+   */
+  setTaskCancellationTimeout(ms: number): this {
+    this.#cancellationTimeoutMs = requireInteger('taskCancellationTimeout', ms, 1);
     return this;
   }
 
@@ -199,6 +218,7 @@ export class StreamEnvironment {
       maxParallelism: this.#maxParallelism,
       batchSize: this.#batchSize,
       channelCapacity: this.#channelCapacity,
+      cancellationTimeoutMs: this.#cancellationTimeoutMs,
       stateBackend: this.#stateBackend,
       logger: this.#logger ?? createLogger(),
     });

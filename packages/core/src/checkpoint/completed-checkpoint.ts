@@ -6,6 +6,11 @@ export interface CompletedCheckpoint {
   readonly checkpointId: number;
   readonly location: CheckpointLocation;
   readonly metadata: CheckpointMetadata;
+  /**
+   * A checkpoint the job restored from that is not one of its own (another job's `chk-<n>` named
+   * by `fromCheckpoint`): held as the latest, never deleted by retention.
+   */
+  readonly foreign?: boolean;
 }
 
 /**

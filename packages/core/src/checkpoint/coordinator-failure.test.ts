@@ -177,3 +177,24 @@ describe('CheckpointCoordinator failures', () => {
     expect(harness.tasks.calls).toEqual([]);
   });
 });
+
+describe('CheckpointCoordinator and storage that never answers', () => {
+  it('expires a savepoint whose location is never created, and triggers the next checkpoint', async () => {
+    harness = coordinatorHarness(60_000, { timeout: 5_000, tolerableFailures: 5 });
+    harness.coordinator.start();
+    let hang = true;
+    harness.storage.beforeCreateLocation = () => (hang ? new Promise<void>(() => {}) : Promise.resolve());
+    const savepoint = harness.coordinator.triggerCheckpoint('savepoint', '/proc/sp').catch((e: Error) => e);
+    await flushPromises();
+    expect(harness.coordinator.pendingCount).toBe(1);
+    await harness.timer.advance(5_000);
+    expect(await savepoint).toMatchObject({ reason: 'expired', checkpointId: 1 });
+    expect(harness.coordinator.pendingCount).toBe(0);
+
+    hang = false;
+    const next = await trigger();
+    harness.acknowledgeAll(2);
+    await flushPromises();
+    expect(await next.outcome).toMatchObject({ checkpointId: 2 });
+  });
+});

@@ -6,6 +6,7 @@ import { PendingCheckpoint, type AcknowledgeResult, type OperatorDescriptor } fr
 import { decideTrigger } from './request-decider.ts';
 import { CheckpointStatsTracker } from './stats.ts';
 import type { CheckpointLocation, CheckpointStorage } from './storage/checkpoint-storage.ts';
+import { LeaseLostError } from './storage/job-lease.ts';
 import type { CheckpointTaskGateway } from './task-gateway.ts';
 import type { CheckpointMetadata, OperatorSubtaskState, SubtaskCheckpointMetrics } from './types.ts';
 
@@ -161,11 +162,22 @@ export class CheckpointCoordinator {
       : storage.createCheckpointLocation(checkpointId);
     this.#creating.add(creating);
     let location: CheckpointLocation;
+    // Creating the location counts against the timeout too: storage that never answers must not
+    // leave a checkpoint in progress for ever, blocking every later one.
+    let expiry: unknown;
+    const expired = new Promise<'expired'>((resolve) => (expiry = timer.setTimeout(() => resolve('expired'), config.timeout)));
     try {
-      location = await creating;
+      const created = await Promise.race([creating, expired]);
+      if (created === 'expired') {
+        creating.then((late) => this.#discard(late, log), () => {});
+        throw this.#failUntriggered(attempt, 'expired', new Error(`creating the location took longer than ${config.timeout} ms`));
+      }
+      location = created;
     } catch (cause) {
+      if (cause instanceof CheckpointException) throw cause;
       throw this.#failUntriggered(attempt, 'storage-write-failed', cause);
     } finally {
+      timer.clearTimeout(expiry);
       this.#creating.delete(creating);
     }
     if (this.#state === 'stopped') {
@@ -210,6 +222,8 @@ export class CheckpointCoordinator {
         kind,
         operators: pending.toOperatorStates(operators),
       };
+      // One owner per job: a run that lost its lease must not make a checkpoint complete.
+      await this.#o.checkLease?.();
       await storage.finalize(location, metadata);
       completed = { checkpointId, location, metadata };
       if (kind === 'checkpoint') {
@@ -218,7 +232,10 @@ export class CheckpointCoordinator {
       }
     } catch (cause) {
       pending.failFinalize();
-      return this.#afterAbort(entry, 'finalize-failed', cause);
+      this.#afterAbort(entry, 'finalize-failed', cause);
+      // Another run owns the job now: this one stops, whatever failures it would tolerate.
+      if (cause instanceof LeaseLostError) this.#o.onFailJob(cause);
+      return;
     }
     pending.markCompleted();
     this.#end(entry);
@@ -336,6 +353,8 @@ export interface CheckpointCoordinatorOptions {
   readonly onFailJob: (error: Error) => void;
   /** Where statistics go; pass one tracker to each attempt's coordinator to keep the history. Default: a new one. */
   readonly stats?: CheckpointStatsTracker;
+  /** Rejects unless the run still holds the job's lease; awaited before every `_metadata` is written. */
+  readonly checkLease?: () => Promise<void>;
 }
 
 /** Reads the time, in ms. */

@@ -11,6 +11,10 @@ import type { CheckpointStorage } from './storage/checkpoint-storage.ts';
  * discard that fails is logged and forgotten: the checkpoint has already left the store, and its
  * directory (with its metadata) stays behind on storage until someone deletes it. Checkpoints passed
  * as `initial` beyond `retained` are subsumed by the next `add`.
+ *
+ * A savepoint (or another job's checkpoint) the job was restored from is held like a checkpoint,
+ * the latest one until a newer completes (as Flink does), but subsuming it never deletes it: it
+ * is the user's. `onSubsumedForeign` hears of it, so that the job can forget it restored from it.
  */
 export class DefaultCompletedCheckpointStore implements CompletedCheckpointStore {
   readonly retained: number;
@@ -25,6 +29,7 @@ export class DefaultCompletedCheckpointStore implements CompletedCheckpointStore
     retained: number,
     initial: readonly CompletedCheckpoint[] = [],
     logger?: WarningLogger,
+    readonly onSubsumedForeign?: (checkpoint: CompletedCheckpoint) => Promise<void>,
   ) {
     assertRetained(retained);
     this.retained = retained;
@@ -43,6 +48,10 @@ export class DefaultCompletedCheckpointStore implements CompletedCheckpointStore
     this.#checkpoints = all.filter((c) => !dropped.includes(c));
     for (const old of dropped) {
       try {
+        if (!isOwn(old)) {
+          await this.onSubsumedForeign?.(old);
+          continue;
+        }
         await this.#storage.discard(old.location);
       } catch (err) {
         this.#logger?.warn(
@@ -54,6 +63,20 @@ export class DefaultCompletedCheckpointStore implements CompletedCheckpointStore
     return dropped;
   }
 
+  /** Forgets every checkpoint but `keep` (a restore from an older one started a new history); discards the job's own. */
+  async resetTo(keep: CompletedCheckpoint): Promise<void> {
+    const dropped = this.#checkpoints.filter((c) => c.location.pointer !== keep.location.pointer);
+    this.#checkpoints = [keep];
+    for (const old of dropped) {
+      if (!isOwn(old)) continue;
+      try {
+        await this.#storage.discard(old.location);
+      } catch (err) {
+        this.#logger?.warn({ checkpointId: old.checkpointId, pointer: old.location.pointer, err }, `could not discard checkpoint ${old.checkpointId}`);
+      }
+    }
+  }
+
   latest(): CompletedCheckpoint | undefined {
     return this.#checkpoints.at(-1);
   }
@@ -61,4 +84,9 @@ export class DefaultCompletedCheckpointStore implements CompletedCheckpointStore
   all(): readonly CompletedCheckpoint[] {
     return [...this.#checkpoints];
   }
+}
+
+/** Whether the job's storage made this checkpoint (a `chk-<n>` of its own), as opposed to a restored savepoint. */
+function isOwn(checkpoint: CompletedCheckpoint): boolean {
+  return checkpoint.location.kind === 'checkpoint' && checkpoint.foreign !== true;
 }

@@ -1,8 +1,10 @@
+import { makeDirectory } from '../util/make-directory.ts';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sink, SinkWriterContext } from './sink.ts';
 import { TwoPhaseCommitSinkWriter } from './two-phase-commit-sink.ts';
+import { rejectUnknownOptions } from '../util/options.ts';
 
 /** Options of {@link fileSink}. */
 export interface FileSinkOptions<T> {
@@ -23,6 +25,7 @@ export interface FileSinkOptions<T> {
  * Without checkpointing, everything is committed at the end of input.
  */
 export function fileSink<T>(options: FileSinkOptions<T>): Sink<T> {
+  rejectUnknownOptions('fileSink', options, ['directory', 'format']);
   return { createWriter: (ctx) => new FileSinkWriter<T>(options, ctx) };
 }
 
@@ -47,7 +50,7 @@ class FileSinkWriter<T> extends TwoPhaseCommitSinkWriter<T, FileTxn> {
   }
 
   override async open(): Promise<void> {
-    await mkdir(join(this.options.directory, STAGING), { recursive: true });
+    await makeDirectory(join(this.options.directory, STAGING));
     await super.open();
   }
 
@@ -75,6 +78,8 @@ class FileSinkWriter<T> extends TwoPhaseCommitSinkWriter<T, FileTxn> {
   }
 
   protected async commit(txn: FileTxn): Promise<void> {
+    // A rename cannot check an epoch: check that this run still owns the job right before it.
+    await this.context.checkLease();
     try {
       await rename(this.#pending(txn), join(this.options.directory, `part-${txn.name}.jsonl`));
     } catch (e) {

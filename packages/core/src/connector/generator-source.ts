@@ -1,5 +1,6 @@
 import { requireInteger, ConfigError } from '../util/config-error.ts';
 import type { InputStatus, Source, SourceOutput, SourceReader, SourceReaderContext } from './source.ts';
+import { rejectUnknownOptions } from '../util/options.ts';
 
 /** Options of {@link generatorSource}. */
 export interface GeneratorSourceOptions<T> {
@@ -35,6 +36,7 @@ const RECORDS_PER_POLL = 512;
  * ```
  */
 export function generatorSource<T>(options: GeneratorSourceOptions<T>): Source<T, GeneratorSplit> {
+  rejectUnknownOptions('generatorSource', options, ['count', 'generate', 'ratePerSecond']);
   if (typeof options.generate !== 'function') {
     throw new ConfigError('generate', "generatorSource option 'generate' must be a function (index) => record");
   }

@@ -1,4 +1,5 @@
 import type { Sink, SinkWriter, SinkWriterContext } from './sink.ts';
+import { rejectUnknownOptions } from '../util/options.ts';
 
 export interface PrintSinkOptions {
   /** Written before each line, e.g. `'totals'`. */
@@ -13,6 +14,7 @@ export interface PrintSinkOptions {
  * Lines are written in chunks, not one `write` per record.
  */
 export function printSink<T>(options: PrintSinkOptions = {}): Sink<T> {
+  rejectUnknownOptions('printSink', options, ['prefix', 'stream']);
   return { createWriter: (ctx) => new PrintWriter<T>(options, ctx) };
 }
 

@@ -77,7 +77,11 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
     this.#throwIfCommitFailed();
     const txn = this.#current;
     this.#pending.push([checkpointId, txn]);
-    this.#preCommits.set(checkpointId, this.preCommit(txn));
+    const preCommitted = this.preCommit(txn);
+    // Awaited by completeSnapshot and by the commit; when an earlier pre-commit failed, neither
+    // may reach this one, and its rejection must not be unhandled (that would end the process).
+    preCommitted.catch(() => {});
+    this.#preCommits.set(checkpointId, preCommitted);
     this.lastCheckpointId = checkpointId;
     this.#current = this.beginTransaction();
     const state: TwoPhaseCommitState<Txn> = { checkpointId, pending: this.#pending.slice(), current: this.#current };
@@ -117,6 +121,14 @@ export abstract class TwoPhaseCommitSinkWriter<T, Txn> implements SinkWriter<T> 
           this.#commitError ??= e;
         });
     }
+  }
+
+  /**
+   * Waits for the commits in flight (a commit must not outlive its attempt: the next attempt may
+   * be committing the same transactions). Subclasses that close connections call this first.
+   */
+  async close(): Promise<void> {
+    await this.#commits.onIdle();
   }
 
   /** Resolves when every commit started so far has finished (or failed). */

@@ -22,6 +22,8 @@ export interface JobSpec {
   readonly logger: Logger;
   readonly checkpointing: CheckpointingSpec | null;
   readonly restartStrategy: RestartStrategy;
+  /** How long the tasks of a failed or cancelled attempt get to stop before they are abandoned, ms. */
+  readonly cancellationTimeoutMs: number;
 }
 
 /** A running job: its result, and ways to reach it while it runs. */
@@ -29,6 +31,11 @@ export interface JobClient {
   readonly jobName: string;
   /** Settles when the job finishes, is cancelled, or fails for good (JobExecutionError). */
   readonly result: Promise<JobExecutionResult>;
+  /**
+   * Resolves once the job holds its lease (no other run of it is running); rejects, as `result`
+   * does, when it fails before that (e.g. another run holds the job: the cause is a LeaseConflictError).
+   */
+  readonly started: Promise<void>;
   /** Stops the job; `result` then resolves with status 'cancelled'. Checkpoints are kept. */
   cancel(): void;
   /** Writes a savepoint below `dir` (a self-contained checkpoint that retention never deletes); resolves with its path. */
@@ -57,6 +64,7 @@ export class JobManager {
       spec.checkpointing,
       spec.restartStrategy,
       logger,
+      spec.cancellationTimeoutMs,
     );
     const started = performance.now();
     logger.info(
@@ -81,6 +89,7 @@ export class JobManager {
     return {
       jobName: spec.jobName,
       result,
+      started: run.started,
       cancel: () => run.cancel(),
       triggerSavepoint: (dir) => run.triggerSavepoint(dir),
       checkpointStats: () => run.stats.snapshot(),

@@ -1,3 +1,5 @@
+import type { JobFailure } from './failure-history.ts';
+
 /**
  * What a job reports about itself while it runs, for the `weir` command's control endpoint and
  * progress line. Plain JSON-able data, read on demand: nothing is computed on the record path.
@@ -26,6 +28,10 @@ export interface JobStatus {
   readonly startedAt: number;
   /** Restarts from a checkpoint so far. */
   readonly restarts: number;
+  /** Why the last attempt failed (the latest entry of `exceptions`). */
+  readonly lastFailure: JobFailure | undefined;
+  /** The last failures, newest first (at most 10). */
+  readonly exceptions: readonly JobFailure[];
   /** Sources first, in topological order. */
   readonly vertices: readonly VertexStatus[];
 }

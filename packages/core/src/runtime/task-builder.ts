@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { describeError, type ErrorPolicy } from '../connector/dead-letter.ts';
+import { describeError, type DeadLetterQueue, type ErrorPolicy } from '../connector/dead-letter.ts';
+import { DeadLetterStage } from './operators/dead-letter-stage.ts';
 import type { SourceReader } from '../connector/source.ts';
 import type { ExecutionVertex } from '../graph/execution-graph.ts';
 import type { JobEdge } from '../graph/job-graph.ts';
@@ -101,10 +102,13 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
     });
     return outs.length === 1 ? outs[0] : new FanOutOutput(outs);
   };
+  const participants: CheckpointParticipant[] = [];
+  const stages: DeadLetterStage[] = [];
   // A source head is driven by its reader, not built as an operator.
   const first = head.kind === 'source' ? 1 : 0;
   for (let i = vertex.nodes.length - 1; i >= first; i--) {
     const node = vertex.nodes[i];
+    const policy = errorPolicy(node, subtaskIndex, ctx, taskLogger, stages);
     const opCtx: OperatorContext = {
       ...identity(node, subtaskIndex),
       jobName: ctx.jobName,
@@ -114,7 +118,7 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       restoredLists: ctx.restored?.lists(node.uid, subtaskIndex),
       checkpointing: ctx.checkpointing !== null,
       fencing: ctx.fencing,
-      ...errorPolicy(node),
+      ...policy,
     };
     const op = createOperator(node.operator!, opCtx, outputOf(node));
     if (op instanceof SinkOperator) {
@@ -134,7 +138,6 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
     logger: taskLogger,
   };
 
-  const participants: CheckpointParticipant[] = [];
   let result: DeployedTask;
   if (head.kind === 'source') {
     const reader = head.source!.createReader({
@@ -162,8 +165,10 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
     result = { task, subtask, operators, sourceReader: null, keyedBackend };
   }
   result.task.channelOutputs = [...networkOutputs.values()];
+  for (const stage of stages) result.task.startHooks.push(() => stage.writeRestored());
   if (ctx.checkpointing !== null) {
     for (const [uid, op] of operators) participants.push(operatorParticipant(uid, op, vertex.nodes.find((n) => n.uid === uid)!.onError));
+    participants.push(...stages);
     result.task.checkpointing = new TaskCheckpointing(
       subtask.taskKey,
       subtaskIndex,
@@ -208,16 +213,41 @@ function operatorParticipant(uid: string, op: StreamOperator<unknown>, onError: 
 /** Calls a user function gets per record before its record is dead-lettered, unless `onError` says. */
 const DEFAULT_ATTEMPTS = 3;
 
-/** The operator context's part of the node's error policy. */
-function errorPolicy(node: StreamNode): Pick<OperatorContext, 'deadLetter' | 'attempts'> {
+/**
+ * The operator context's part of the node's error policy. With checkpointing and a queue that
+ * writes batches exactly once, letters go through a {@link DeadLetterStage} (added to `stages`);
+ * otherwise straight to the queue's `send`, at least once.
+ */
+function errorPolicy(
+  node: StreamNode,
+  subtaskIndex: number,
+  ctx: TaskBuildContext,
+  logger: Logger,
+  stages: DeadLetterStage[],
+): Pick<OperatorContext, 'deadLetter' | 'attempts'> {
   const policy = node.onError;
   if (policy === 'fail') return { deadLetter: null, attempts: 1 };
   const queue = policy.deadLetter;
-  return {
-    attempts: policy.attempts ?? DEFAULT_ATTEMPTS,
-    deadLetter: (record, error, attempts) =>
-      queue.send({ payload: record, error: describeError(error), operator: node.uid, attempts, time: Date.now() }),
-  };
+  const letter = (record: unknown, error: unknown, attempts: number) => ({
+    payload: record,
+    error: describeError(error),
+    operator: node.uid,
+    attempts,
+    time: Date.now(),
+  });
+  const attempts = policy.attempts ?? DEFAULT_ATTEMPTS;
+  if (ctx.checkpointing !== null && queue.writeBatch !== undefined) {
+    const stage = new DeadLetterStage(
+      node.uid,
+      { jobName: ctx.jobName, subtaskIndex },
+      queue as DeadLetterQueue & Required<Pick<DeadLetterQueue, 'writeBatch'>>,
+      ctx.restored?.lists(node.uid, subtaskIndex),
+      logger.child({ operator: node.uid }),
+    );
+    stages.push(stage);
+    return { attempts, deadLetter: (record, error, n) => stage.send(letter(record, error, n)) };
+  }
+  return { attempts, deadLetter: (record, error, n) => queue.send(letter(record, error, n)) };
 }
 
 /** A sink writer's backpressure, when it has any: the task waits on it as on a full channel. */

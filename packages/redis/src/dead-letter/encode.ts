@@ -8,9 +8,10 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 
 /**
  * Encodes a letter as one list element: an object `{ payload, error, operator, attempts, time,
- * source }`. In JSON, raw bytes that are valid UTF-8 are kept as text and other bytes become base64,
- * with `payloadEncoding: 'base64'` saying so; a payload JSON cannot represent (a cycle, a BigInt)
- * becomes its `String(...)` with `payloadEncoding: 'string'`. In msgpack, bytes stay bytes.
+ * source, position }` (`source` and `position` null when unknown). In JSON, raw bytes that are
+ * valid UTF-8 are kept as text and other bytes become base64, with `payloadEncoding: 'base64'`
+ * saying so; a payload JSON cannot represent (a cycle, a BigInt) becomes its `String(...)` with
+ * `payloadEncoding: 'string'`. In msgpack, bytes stay bytes.
  */
 export function encodeDeadLetter(letter: DeadLetter, format: DeadLetterFormat): string | Buffer {
   if (format === 'msgpack') return packr.pack(plain(letter, letter.payload, undefined));
@@ -36,12 +37,13 @@ function plain(letter: DeadLetter, payload: unknown, payloadEncoding: 'base64' |
     attempts: letter.attempts,
     time: letter.time,
     source: letter.source ?? null,
+    position: letter.position ?? null,
   };
   if (payloadEncoding !== undefined) out.payloadEncoding = payloadEncoding;
   return out;
 }
 
-/** A letter for input a source could not decode (tried once). */
-export function sourceLetter(raw: Buffer, error: unknown, operator: string, source: string): DeadLetter {
-  return { payload: raw, error: describeError(error), operator, attempts: 1, time: Date.now(), source };
+/** A letter for input a source could not decode (tried once), at `position` of `source`. */
+export function sourceLetter(raw: Buffer, error: unknown, operator: string, source: string, position: string): DeadLetter {
+  return { payload: raw, error: describeError(error), operator, attempts: 1, time: Date.now(), source, position };
 }

@@ -24,7 +24,7 @@ export function decodeRecord<T = unknown>(bytes: Uint8Array): T {
 export type ChunkEntry = string | Uint8Array | readonly (string | Uint8Array)[];
 
 /**
- * Encodes one staged chunk (an array of entries) for `commit-3.lua`: msgpack arrays and strings
+ * Encodes one staged chunk (an array of entries) for `commit-4.lua`: msgpack arrays and strings
  * only. Bytes go out as msgpack *str*, not *bin*: Redis's `cmsgpack` rejects the bin family, and a
  * Lua string holds any bytes.
  */

@@ -1,5 +1,5 @@
 import type { Sink } from '@weir/core';
-import { redisSink, type RedisSinkOptions } from './redis-sink.ts';
+import { checkSinkOptions, redisSink, type RedisSinkOptions } from './redis-sink.ts';
 import { hashTarget } from './target.ts';
 
 /** Options of {@link redisHashSink}. */
@@ -28,6 +28,7 @@ export interface RedisHashSinkOptions<T> extends RedisSinkOptions {
  * ```
  */
 export function redisHashSink<T>(options: RedisHashSinkOptions<T>): Sink<T> {
+  checkSinkOptions('redisHashSink', options, ['hash', 'key', 'value', 'mode']);
   if (options.mode !== 'set' && options.mode !== 'incrby') {
     throw new RangeError(`redisHashSink option 'mode' must be 'set' or 'incrby', got ${String(options.mode)}`);
   }

@@ -1,7 +1,7 @@
 import type { RedisValue } from 'ioredis';
 import type { Sink } from '@weir/core';
 import { encodeRecord } from './encoding.ts';
-import { redisSink, type RedisSinkOptions } from './redis-sink.ts';
+import { checkSinkOptions, redisSink, type RedisSinkOptions } from './redis-sink.ts';
 import { listTarget, type Bytes } from './target.ts';
 
 /** Options of {@link redisListSink}. */
@@ -23,6 +23,7 @@ export interface RedisListSinkOptions<T> extends RedisSinkOptions {
  * ```
  */
 export function redisListSink<T>(options: RedisListSinkOptions<T>): Sink<T> {
+  checkSinkOptions('redisListSink', options, ['list', 'serialize']);
   const serialize = options.serialize ?? encodeRecord;
   const element = (v: T): Bytes => {
     const e = serialize(v);

@@ -1,4 +1,4 @@
-import type { Sink, SinkWriter, SinkWriterContext } from '@weir/core';
+import { rejectUnknownOptions, type Sink, type SinkWriter, type SinkWriterContext } from '@weir/core';
 import { resolveConnection, type RedisConnection } from '../connection.ts';
 import { DEFAULT_BATCH_SIZE, BufferedRedisWriter } from './buffered-writer.ts';
 import { ExactlyOnceRedisWriter } from './exactly-once-writer.ts';
@@ -16,12 +16,23 @@ export interface RedisSinkOptions {
   /** At-least-once: records per pipelined batch. Default 1000. */
   readonly batchSize?: number;
   /**
-   * Exactly-once: entries per staged chunk, the unit `commit-3.lua` moves in one call. Sized so
+   * Exactly-once: entries per staged chunk, the unit `commit-4.lua` moves in one call. Sized so
    * that one call holds Redis for at most ~20 ms; the default depends on the target.
    */
   readonly chunkSize?: number;
-  /** First segment of the stage and marker keys of exactly-once sinks. Default `weir`. */
+  /** First segment of the stage, commit-marker and fence keys of exactly-once sinks. Default `weir`. */
   readonly prefix?: string;
+}
+
+/** The keys of {@link RedisSinkOptions}: every sink accepts these and its own. */
+const COMMON_OPTIONS = ['redis', 'exactlyOnce', 'batchSize', 'chunkSize', 'prefix'] as const;
+
+/**
+ * Rejects option keys a sink does not read (a misspelled `exactlyOnce` would otherwise give
+ * at-least-once output silently) with a `ConfigError` naming the key and the nearest valid one.
+ */
+export function checkSinkOptions(what: string, options: object, own: readonly string[]): void {
+  rejectUnknownOptions(what, options, [...COMMON_OPTIONS, ...own]);
 }
 
 /** Commit markers kept per sink subtask: far more than checkpoints a restore can go back. */

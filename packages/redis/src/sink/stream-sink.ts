@@ -1,7 +1,7 @@
 import type { RedisValue } from 'ioredis';
 import type { Sink } from '@weir/core';
 import { DEFAULT_STREAM_FIELD, encodeRecord } from './encoding.ts';
-import { redisSink, type RedisSinkOptions } from './redis-sink.ts';
+import { checkSinkOptions, redisSink, type RedisSinkOptions } from './redis-sink.ts';
 import { streamTarget, type Bytes } from './target.ts';
 
 /** Options of {@link redisStreamSink}. */
@@ -29,6 +29,7 @@ export interface RedisStreamSinkOptions<T> extends RedisSinkOptions {
  * @see redisListSink, redisHashSink
  */
 export function redisStreamSink<T>(options: RedisStreamSinkOptions<T>): Sink<T> {
+  checkSinkOptions('redisStreamSink', options, ['stream', 'maxLen', 'serialize']);
   const maxLen = options.maxLen ?? 0;
   if (!Number.isSafeInteger(maxLen) || maxLen < 0) throw new RangeError(`redisStreamSink option 'maxLen' must be an integer ≥ 0, got ${String(maxLen)}`);
   const serialize = options.serialize ?? ((v: T) => ({ [DEFAULT_STREAM_FIELD]: encodeRecord(v) }));

@@ -6,10 +6,10 @@ import { encodeChunk, type ChunkEntry } from './encoding.ts';
  * What a Redis sink writes to, and how its records are buffered on the way: one stream (XADD per
  * record), one list (RPUSH), or one hash (HSET or HINCRBY per field). A target makes buffers; a
  * buffer collects records between flushes (at-least-once) or for a transaction (exactly-once), and
- * drains as encoded chunks: a batch for `append-1.lua` or a staged chunk for `commit-3.lua`.
+ * drains as encoded chunks: a batch for `append-1.lua` or a staged chunk for `commit-4.lua`.
  */
 export interface SinkTarget<T> {
-  /** The `commit-3.lua` target kind. */
+  /** The `commit-4.lua` target kind. */
   readonly kind: TargetKind;
   /** The Redis key written. */
   readonly key: string;

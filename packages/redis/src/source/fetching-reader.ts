@@ -1,7 +1,5 @@
 import type { InputStatus, Logger, SourceOutput, SourceReader, SourceReaderContext } from '@weir/core';
-import type { Redis } from 'ioredis';
 import { encodeDeadLetter, sourceLetter, type DeadLetterFormat } from '../dead-letter/encode.ts';
-import { writeDeadLetters, type AddressedLetter } from '../dead-letter/write.ts';
 import type { Decoder } from '../format/format.ts';
 
 /** One record as read from Redis, not yet decoded. */
@@ -13,6 +11,18 @@ export interface Fetched<P> {
   readonly raw: Buffer;
   /** Set when the raw record could not even be taken out of what Redis returned (e.g. a missing field). */
   readonly problem?: string;
+  /**
+   * Set for a record that was handled before (an item already dead-lettered, left as a tombstone):
+   * nothing is emitted, but delivering it moves the split past it, so that it is released too.
+   */
+  readonly handled?: true;
+}
+
+/** The encoded letter of an undecodable record, and where the record is. */
+export interface SplitLetter<P> {
+  readonly split: number;
+  readonly position: P;
+  readonly entry: string | Buffer;
 }
 
 /** Records a reader emits per `pollNext` call by default: about a channel batch. */
@@ -58,8 +68,9 @@ export function fetchingOptions(o: FetchingSourceOptions, idleMs: number): Fetch
  * Positions move only when a record is delivered, so a snapshot taken between two polls covers
  * exactly the records emitted so far. A record that cannot be decoded is delivered to its
  * dead-letter list instead: the reader stops there until Redis has acknowledged the letter, and
- * only then moves past it, so no checkpoint covers a record whose letter might be lost (a restore
- * may write a letter twice: at least once).
+ * only then moves past it, so no checkpoint covers a record whose letter might be lost. Letters
+ * are written by the subclass idempotently per source position (a Lua script that also records
+ * what it wrote), so a replay after a restore writes none twice: exactly once per position.
  *
  * ```
  *   Redis ──fetch()──▶ [ chunk | chunk | chunk ]  ──pollNext()──▶ task ──▶ delivered(split, position)
@@ -74,6 +85,8 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
   #buffered = 0;
   #failure: unknown = undefined;
   #deadLettering = false;
+  /** The letter write in flight (settled, never rejects). */
+  #lettering: Promise<void> | undefined;
   #closed = false;
   #loop: Promise<void> | undefined;
   #available: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -97,14 +110,20 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
   protected abstract fetch(): Promise<readonly Fetched<P>[]>;
   /** A record of `split` was delivered (emitted or dead-lettered): the split is now at `position`. */
   protected abstract delivered(split: number, position: P): void;
-  /** The stream or list a split reads, for dead letters. */
-  protected abstract sourceOf(split: number): string;
-  /** The client dead letters are written with. */
-  protected abstract get client(): Redis;
+  /** What a letter names as its `source`: the stream, or the processing list, of a split. */
+  protected abstract letterSource(split: number): string;
+  /** What a letter names as its `position`: a stream entry id, an item's absolute offset. */
+  protected abstract letterPosition(position: P): string;
+  /**
+   * Writes letters of undecodable records (in split order per split) idempotently per position:
+   * a letter whose position was dead-lettered before is not written again. Resolves once Redis
+   * has acknowledged every one.
+   */
+  protected abstract writeDeadLetters(letters: readonly SplitLetter<P>[]): Promise<void>;
 
-  /** Starts the fetch loop; subclasses call it at the end of `start()`. */
+  /** Starts the fetch loop; subclasses call it at the end of `start()` (not after `close()`). */
   protected startFetching(): void {
-    this.#loop = this.#run();
+    if (!this.#closed) this.#loop = this.#run();
   }
 
   protected get closed(): boolean {
@@ -120,6 +139,11 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
       const chunk = this.#chunks[this.#head];
       const r = chunk[this.#index];
       let value: T;
+      if (r.handled === true) {
+        this.#take();
+        this.delivered(r.split, r.position);
+        continue;
+      }
       if (r.problem !== undefined) {
         this.#deadLetter();
         return 'nothing-available';
@@ -148,12 +172,14 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
     return this.#available.promise;
   }
 
+  /** Stops the fetch loop and waits for it (and for a letter write in flight). Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#room?.();
     this.#wakeIdle();
     this.interruptFetch();
     await this.#loop;
+    await this.#lettering;
   }
 
   /** Unblocks a fetch in progress on close (the stream source disconnects its blocking connection). */
@@ -191,12 +217,14 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
    * right after it, and delivers them once Redis has acknowledged.
    */
   #deadLetter(): void {
-    const letters: AddressedLetter[] = [];
+    if (this.#closed) return;
+    const letters: SplitLetter<P>[] = [];
     const records: Fetched<P>[] = [];
     let chunk = this.#head;
     let index = this.#index;
     for (let n = 0; n < this.#buffered && letters.length < LETTERS_PER_WRITE; n++) {
       const r = this.#chunks[chunk][index];
+      if (r.handled === true) break;
       let error: unknown = r.problem;
       if (error === undefined) {
         try {
@@ -206,9 +234,8 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
           error = e;
         }
       }
-      const source = this.sourceOf(r.split);
-      const letter = sourceLetter(r.raw, error, this.operatorUid, source);
-      letters.push({ key: this.options.deadLetterKey(source), entry: encodeDeadLetter(letter, this.options.deadLetterFormat) });
+      const letter = sourceLetter(r.raw, error, this.operatorUid, this.letterSource(r.split), this.letterPosition(r.position));
+      letters.push({ split: r.split, position: r.position, entry: encodeDeadLetter(letter, this.options.deadLetterFormat) });
       records.push(r);
       if (++index === this.#chunks[chunk].length) {
         chunk++;
@@ -216,17 +243,19 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
       }
     }
     this.#deadLettering = true;
-    writeDeadLetters(this.client, letters).then(
+    this.#lettering = this.writeDeadLetters(letters).then(
       () => {
         this.#deadLettering = false;
         for (const r of records) {
           this.#take();
           this.delivered(r.split, r.position);
         }
-        this.logger.warn({ records: records.length, deadLetterKey: letters[0].key }, 'undecodable records sent to the dead-letter list');
+        this.logger.warn({ records: records.length, source: this.letterSource(records[0].split) }, 'undecodable records sent to the dead-letter list');
         this.#signal();
       },
-      (e: unknown) => this.fail(e),
+      (e: unknown) => {
+        if (!this.#closed) this.fail(e);
+      },
     );
   }
 

@@ -3,11 +3,13 @@ import type { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../connection.ts';
 import type { DeadLetterFormat } from '../dead-letter/encode.ts';
 import type { Decoder } from '../format/format.ts';
-import { processingMetaKey } from '../keys.ts';
+import { processingMetaKey, processingRegistryKey } from '../keys.ts';
+import { adoptAll } from '../lua/adopt.ts';
 import { claim } from '../lua/claim.ts';
+import { TOMBSTONE, writeListLetters, type ListLetters, type PositionedLetter } from '../lua/dead-letter.ts';
 import { trimTo } from '../lua/trim.ts';
-import { FetchingReader, fetchingOptions, type Fetched } from './fetching-reader.ts';
-import { assignLists, type ListSplit } from './list-splits.ts';
+import { FetchingReader, fetchingOptions, type Fetched, type SplitLetter } from './fetching-reader.ts';
+import { assignLists, strandedLists, type ListSplit } from './list-splits.ts';
 import { RetainedPositions } from './retained-positions.ts';
 
 export interface ListReaderOptions {
@@ -16,7 +18,6 @@ export interface ListReaderOptions {
   readonly consumer: string | undefined;
   readonly batchSize: number;
   readonly pollMs: number;
-  readonly retained: number;
   readonly decode: Decoder<unknown>;
   readonly deadLetterFormat: DeadLetterFormat;
   readonly deadLetterKey: (source: string) => string;
@@ -45,18 +46,24 @@ interface ProcessingList {
 
 /**
  * One subtask of a list source. Reads (`LRANGE`), claims and trims of its processing lists run one
- * at a time on one connection, so the reader's offsets always match the lists.
+ * at a time on one connection, so the reader's offsets always match the lists. Input is released
+ * (trimmed) only once every checkpoint the job retains (`ctx.retainedCheckpoints`) is past it.
  */
 export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
   readonly #o: ListReaderOptions;
+  readonly #registry: string;
   #lists: ProcessingList[] = [];
   #claimInto = 0;
+  /** Recorded in every split of every snapshot: see {@link ListSplit.lists}. */
+  #listCount: number | undefined;
   #positions: RetainedPositions<number>;
   #io: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | undefined;
 
   constructor(ctx: SourceReaderContext<ListSplit>, o: ListReaderOptions) {
     super(ctx, fetchingOptions(o, o.pollMs));
     this.#o = o;
+    this.#registry = processingRegistryKey(o.list, o.consumer);
     const restored = ctx.restoredState;
     for (const s of restored ?? []) {
       if (typeof s?.processingList !== 'string' || !Number.isSafeInteger(s.offset) || s.offset < 0) {
@@ -64,7 +71,7 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
       }
     }
     this.#positions = new RetainedPositions(
-      o.retained,
+      ctx.retainedCheckpoints,
       (a, b) => a - b,
       restored === undefined ? undefined : new Map(restored.map((s) => [s.processingList, s.offset])),
     );
@@ -75,8 +82,24 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
   }
 
   async start(): Promise<void> {
-    const assignment = assignLists(this.#o.list, this.#o.consumer, this.ctx.subtaskIndex, this.ctx.restoredState);
+    const { list, consumer } = this.#o;
+    const assignment = assignLists(list, consumer, this.ctx.subtaskIndex, this.ctx.parallelism, this.ctx.restoredState);
+    this.#listCount = assignment.listCount;
+    const claimList = assignment.lists[assignment.claimInto].processingList;
+    const stranded = strandedLists(assignment, this.ctx.subtaskIndex, await this.client.smembers(this.#registry), list, consumer);
+    for (const key of stranded) {
+      if (this.closed) return;
+      const items = await adoptAll(this.client, { stranded: key, strandedMeta: processingMetaKey(key), into: claimList, registry: this.#registry });
+      this.logger.warn(
+        { stranded: key, into: claimList, items },
+        'adopted a processing list no checkpoint names (a run that died before its first checkpoint claimed into it): its items are delivered again',
+      );
+    }
+    if (assignment.listCount === undefined) {
+      this.logger.info('restored from a checkpoint that does not record how many processing lists the job has: stranded lists are not looked for');
+    }
     for (const { processingList, from } of assignment.lists) {
+      if (this.closed) return;
       const meta = processingMetaKey(processingList);
       const [[e1, trimmedText], [e2, length]] = (await this.client.multi().hget(meta, 'trimmed').llen(processingList).exec()) as [
         [Error | null, string | null],
@@ -104,8 +127,8 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
     this.#claimInto = assignment.claimInto;
     this.logger.info(
       {
-        queue: this.#o.list,
-        claimInto: this.#lists[this.#claimInto].key,
+        queue: list,
+        claimInto: claimList,
         replay: this.#lists.map((l) => ({ list: l.key, from: l.readPos, items: l.end - l.readPos })),
       },
       'reading the list',
@@ -134,10 +157,10 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
         }
         const base = l.readPos;
         l.readPos += count;
-        return items.map((raw, k) => ({ split, position: base + k + 1, raw }));
+        return replayed(split, base, items);
       }
       const l = this.#lists[this.#claimInto];
-      const items = await claim(this.client, { queue: this.#o.list, processing: l.key }, this.#o.batchSize, l.end - l.trimmed);
+      const items = await claim(this.client, { queue: this.#o.list, processing: l.key, registry: this.#registry }, this.#o.batchSize, l.end - l.trimmed);
       const base = l.end;
       l.end += items.length;
       l.readPos = l.end;
@@ -150,12 +173,32 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
     this.#lists[split].delivered = offset;
   }
 
-  protected sourceOf(): string {
-    return this.#o.list;
+  protected letterSource(split: number): string {
+    return this.#lists[split].key;
+  }
+
+  /** A record's position is the offset after it; its letter names the item's own offset. */
+  protected letterPosition(position: number): string {
+    return String(position - 1);
+  }
+
+  /** One `dead-letter-3.lua` call per processing list, in one pipeline: each written item becomes a tombstone. */
+  protected writeDeadLetters(letters: readonly SplitLetter<number>[]): Promise<void> {
+    const deadLetterList = this.#o.deadLetterKey(this.#o.list);
+    const groups: ListLetters[] = [];
+    for (let i = 0; i < letters.length; ) {
+      const split = letters[i].split;
+      const group: PositionedLetter[] = [];
+      for (; i < letters.length && letters[i].split === split; i++) group.push({ position: String(letters[i].position - 1), entry: letters[i].entry });
+      const l = this.#lists[split];
+      groups.push({ deadLetterList, processing: l.key, meta: l.meta, letters: group });
+    }
+    return writeListLetters(this.client, groups);
   }
 
   snapshotState(checkpointId: number): ListSplit[] {
-    const states = this.#lists.map((l) => ({ processingList: l.key, offset: l.delivered }));
+    const lists = this.#listCount;
+    const states = this.#lists.map((l) => (lists === undefined ? { processingList: l.key, offset: l.delivered } : { processingList: l.key, offset: l.delivered, lists }));
     this.#positions.snapshotted(checkpointId, new Map(states.map((s) => [s.processingList, s.offset])));
     return states;
   }
@@ -181,9 +224,28 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
     this.#positions.aborted(checkpointId);
   }
 
-  override async close(): Promise<void> {
-    await super.close();
-    await this.#io;
-    await this.#o.conn.close();
+  /** Stops fetching, waits for the Redis calls in flight, and closes the connection. Idempotent. */
+  override close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await super.close();
+        await this.#io;
+      } finally {
+        await this.#o.conn.close();
+      }
+    })();
+    return this.#closing;
   }
+}
+
+/**
+ * Replayed items as fetched records. A tombstone (an item already dead-lettered) is marked
+ * handled: never emitted nor lettered again, but delivered, so that the list is trimmed past it.
+ */
+function replayed(split: number, base: number, items: readonly Buffer[]): Fetched<number>[] {
+  return items.map((raw, k) =>
+    raw.length === TOMBSTONE.length && raw.equals(TOMBSTONE)
+      ? { split, position: base + k + 1, raw, handled: true as const }
+      : { split, position: base + k + 1, raw },
+  );
 }

@@ -1,10 +1,10 @@
-import type { Source } from '@weir/core';
+import { rejectUnknownOptions, type Source } from '@weir/core';
 import { resolveConnection, type RedisConnection } from '../connection.ts';
 import { resolveDecoder, type Format } from '../format/format.ts';
 import { MAX_CLAIM } from '../lua/claim.ts';
 import { RedisListReader } from './list-reader.ts';
 import type { ListSplit } from './list-splits.ts';
-import { deadLetterOption, positiveInteger, type SourceDeadLetterOptions } from './options.ts';
+import { deadLetterOption, positiveInteger, rejectRetainedCheckpoints, type SourceDeadLetterOptions } from './options.ts';
 
 /** Options of {@link redisListSource}. */
 export interface RedisListSourceOptions<T> {
@@ -22,8 +22,6 @@ export interface RedisListSourceOptions<T> {
    * `<list>:processing:<consumer>:<n>`, so they do not share them. Keep it across restores.
    */
   readonly consumer?: string;
-  /** How many complete checkpoints recovery may fall back to (match the job's `retained`); default 2. */
-  readonly retainedCheckpoints?: number;
   /** Where undecodable items go; default the list `<list>:dead`, as JSON. */
   readonly deadLetter?: SourceDeadLetterOptions;
 }
@@ -31,17 +29,20 @@ export interface RedisListSourceOptions<T> {
 /**
  * A source on a Redis list used as a job queue, with the reliable-queue pattern and checkpoint
  * positions instead of timeouts. Each subtask moves items in batches from the queue into its own
- * processing list `<list>:processing:<n>` with one atomic script (`claim-2.lua`), so an item is
- * always in Redis, never only in a worker's memory. The split state is
- * `{ processingList, offset }`: how many items of that list (an absolute count, kept valid across
- * trims by `<list>:processing:<n>:meta`) were delivered downstream; a restore replays the list from
- * there. When a checkpoint completes, each processing list is trimmed (`trim-2.lua`) up to what
- * every retained checkpoint is past, never further. A crash at any instant loses no item, and with
- * an exactly-once sink none is counted twice.
+ * processing list `<list>:processing:<n>` with one atomic script (`claim-3.lua`, which also
+ * registers the list in `<list>:processing-lists`), so an item is always in Redis, never only in a
+ * worker's memory. The split state is `{ processingList, offset, lists }`: how many items of that
+ * list (an absolute count, kept valid across trims by `<list>:processing:<n>:meta`) were delivered
+ * downstream; a restore replays the list from there. When a checkpoint completes, each processing
+ * list is trimmed (`trim-2.lua`) up to what every checkpoint the job retains is past, never
+ * further. A crash at any instant loses no item, and with an exactly-once sink none is counted twice.
  *
- * Rescaling hands whole processing lists to the new subtasks; `assignLists` (list-splits.ts) states which
- * list each subtask claims into. Items that cannot be decoded go to `<list>:dead` with the error.
- * One job per queue unless each sets its own `consumer`.
+ * Rescaling hands whole processing lists to the new subtasks; `assignLists` (list-splits.ts) states
+ * which list each subtask claims into, and registered lists that no split of the restored
+ * checkpoint names (a wider run died before its first checkpoint) are adopted by one subtask each.
+ * Items that cannot be decoded go to `<list>:dead` with the error and their position, once per
+ * item (the item becomes a tombstone in its processing list). One job per queue unless each sets
+ * its own `consumer`.
  *
  * @example
  * ```ts
@@ -50,13 +51,17 @@ export interface RedisListSourceOptions<T> {
  * @see redisStreamSource
  */
 export function redisListSource<T>(options: RedisListSourceOptions<T>): Source<T, ListSplit> {
+  rejectRetainedCheckpoints('redisListSource', options);
+  rejectUnknownOptions('redisListSource', options, LIST_SOURCE_OPTIONS);
   if (typeof options.list !== 'string' || options.list === '') throw new TypeError("redisListSource option 'list' must be a non-empty string");
   const decode = resolveDecoder(options.format) as (raw: Buffer) => unknown;
   const batchSize = positiveInteger('batchSize', options.batchSize, 512);
   if (batchSize > MAX_CLAIM) throw new RangeError(`redisListSource option 'batchSize' must be at most ${MAX_CLAIM}, got ${batchSize}`);
   const pollMs = positiveInteger('pollMs', options.pollMs, 50);
-  const retained = positiveInteger('retainedCheckpoints', options.retainedCheckpoints, 2);
-  const deadLetter = deadLetterOption(options.deadLetter);
+  if (options.consumer !== undefined && (typeof options.consumer !== 'string' || options.consumer === '')) {
+    throw new TypeError("redisListSource option 'consumer' must be a non-empty string");
+  }
+  const deadLetter = deadLetterOption('redisListSource', options.deadLetter);
   return {
     boundedness: 'unbounded',
     createReader(ctx) {
@@ -68,7 +73,6 @@ export function redisListSource<T>(options: RedisListSourceOptions<T>): Source<T
         consumer: options.consumer,
         batchSize,
         pollMs,
-        retained,
         decode,
         deadLetterFormat: deadLetter.format,
         deadLetterKey: deadLetter.key,
@@ -76,3 +80,5 @@ export function redisListSource<T>(options: RedisListSourceOptions<T>): Source<T
     },
   };
 }
+
+const LIST_SOURCE_OPTIONS = ['redis', 'list', 'format', 'batchSize', 'pollMs', 'consumer', 'deadLetter'] satisfies (keyof RedisListSourceOptions<unknown>)[];

@@ -1,9 +1,11 @@
 import type { SourceReaderContext } from '@weir/core';
 import type { Redis } from 'ioredis';
-import type { ResolvedConnection } from '../connection.ts';
+import { drop, type ResolvedConnection } from '../connection.ts';
 import type { DeadLetterFormat } from '../dead-letter/encode.ts';
 import type { Decoder } from '../format/format.ts';
-import { FetchingReader, fetchingOptions, type Fetched } from './fetching-reader.ts';
+import { deadLetterPositionsKey } from '../keys.ts';
+import { writeStreamLetters, type PositionedLetter, type StreamLetters } from '../lua/dead-letter.ts';
+import { FetchingReader, fetchingOptions, type Fetched, type SplitLetter } from './fetching-reader.ts';
 import { RetainedPositions } from './retained-positions.ts';
 import { compareStreamIds, isStreamId, nextStreamId, STREAM_START } from './stream-ids.ts';
 import type { StreamStartAt } from './stream-source.ts';
@@ -23,7 +25,6 @@ export interface StreamReaderOptions {
   readonly blockMs: number;
   readonly group: string | undefined;
   readonly trim: boolean;
-  readonly retained: number;
   readonly decode: Decoder<unknown>;
   readonly deadLetterFormat: DeadLetterFormat;
   readonly deadLetterKey: (source: string) => string;
@@ -33,7 +34,8 @@ export interface StreamReaderOptions {
 /**
  * One subtask of a stream source. Its splits are the streams `i ≡ subtask (mod parallelism)` on a
  * fresh start, the restored ones after a restore. `XREAD` runs on a duplicated connection (it
- * blocks); releases and dead letters go through the main one.
+ * blocks); releases and dead letters go through the main one. Input is released (trimmed) only
+ * once every checkpoint the job retains (`ctx.retainedCheckpoints`) is past it.
  */
 export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string> {
   readonly #o: StreamReaderOptions;
@@ -47,6 +49,7 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
   readonly #field: Buffer;
   #blocking: Redis | undefined;
   #releasing: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
 
   constructor(ctx: SourceReaderContext<StreamSplit>, o: StreamReaderOptions) {
     // XREAD blocks by itself: no idle wait.
@@ -62,7 +65,7 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     this.#fetched = this.#delivered.slice();
     this.#field = Buffer.from(o.field);
     this.#positions = new RetainedPositions(
-      o.retained,
+      ctx.retainedCheckpoints,
       compareStreamIds,
       restored === undefined ? undefined : new Map(restored.map((s) => [s.stream, s.lastId])),
     );
@@ -81,6 +84,8 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
       this.logger.info('no stream to read in this subtask (more subtasks than streams)');
       return;
     }
+    // Closed while starting (a cancel does not wait for start): no connection that nobody closes.
+    if (this.closed) return;
     this.logger.info({ streams: this.#streams, from: this.#delivered }, 'reading streams');
     this.#blocking = this.#o.conn.duplicate();
     this.startFetching();
@@ -133,8 +138,26 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     this.#delivered[split] = id;
   }
 
-  protected sourceOf(split: number): string {
+  protected letterSource(split: number): string {
     return this.#streams[split];
+  }
+
+  protected letterPosition(id: string): string {
+    return id;
+  }
+
+  /** One `dead-letter-2.lua` call per stream, in one pipeline: an entry id dead-lettered before writes nothing. */
+  protected writeDeadLetters(letters: readonly SplitLetter<string>[]): Promise<void> {
+    const groups: StreamLetters[] = [];
+    for (let i = 0; i < letters.length; ) {
+      const split = letters[i].split;
+      const group: PositionedLetter[] = [];
+      for (; i < letters.length && letters[i].split === split; i++) group.push({ position: letters[i].position, entry: letters[i].entry });
+      const stream = this.#streams[split];
+      const deadLetterList = this.#o.deadLetterKey(stream);
+      groups.push({ deadLetterList, positions: deadLetterPositionsKey(deadLetterList), stream, letters: group });
+    }
+    return writeStreamLetters(this.client, groups);
   }
 
   snapshotState(checkpointId: number): StreamSplit[] {
@@ -194,14 +217,27 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     }
   }
 
+  /**
+   * Ends the blocking connection at once, settling the XREAD in flight: a plain `disconnect()`
+   * while ioredis is reconnecting (Redis down) leaves the XREAD unsettled for ever, and the reader
+   * could never close.
+   */
   protected override interruptFetch(): void {
-    this.#blocking?.disconnect();
+    if (this.#blocking !== undefined) void drop(this.#blocking);
   }
 
-  override async close(): Promise<void> {
-    await super.close();
-    await this.#releasing;
-    await this.#o.conn.close();
+  /** Stops reading, waits for a release in flight, and closes both connections. Idempotent. */
+  override close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await super.close();
+        await this.#releasing;
+      } finally {
+        if (this.#blocking !== undefined) await drop(this.#blocking);
+        await this.#o.conn.close();
+      }
+    })();
+    return this.#closing;
   }
 }
 

@@ -1,11 +1,11 @@
-import type { Source } from '@weir/core';
+import { rejectUnknownOptions, type Source } from '@weir/core';
 import { resolveConnection, type RedisConnection } from '../connection.ts';
 import { consumerGroupName } from '../keys.ts';
 import { resolveDecoder, type Format } from '../format/format.ts';
 import { DEFAULT_STREAM_FIELD } from '../sink/encoding.ts';
 import { RedisStreamReader, type StreamSplit } from './stream-reader.ts';
 import { isStreamId } from './stream-ids.ts';
-import { deadLetterOption, positiveInteger, type SourceDeadLetterOptions } from './options.ts';
+import { deadLetterOption, positiveInteger, rejectRetainedCheckpoints, type SourceDeadLetterOptions } from './options.ts';
 
 /** Where a stream source starts when no checkpoint says otherwise. */
 export type StreamStartAt = 'earliest' | 'latest' | { readonly id: string };
@@ -37,15 +37,10 @@ export interface RedisStreamSourceOptions<T> {
    */
   readonly group?: string | false;
   /**
-   * `XTRIM MINID` each stream, when a checkpoint completes, up to the entries every retained
-   * checkpoint is past. Only for streams this job alone consumes. Default false.
+   * `XTRIM MINID` each stream, when a checkpoint completes, up to the entries every checkpoint the
+   * job retains (its `retained`) is past. Only for streams this job alone consumes. Default false.
    */
   readonly trim?: boolean;
-  /**
-   * How many complete checkpoints recovery may fall back to (match the job's `retained`); input is
-   * released only once all of them are past it. Default 2.
-   */
-  readonly retainedCheckpoints?: number;
   /** Where undecodable entries go; default the list `<stream>:dead`, as JSON. */
   readonly deadLetter?: SourceDeadLetterOptions;
 }
@@ -60,7 +55,8 @@ export interface RedisStreamSourceOptions<T> {
  * is released before a checkpoint that covers it is complete: then the consumer group is moved
  * (`XGROUP SETID`) to the checkpoint's position and, with `trim`, each stream is trimmed up to what
  * every retained checkpoint is past. Entries that cannot be decoded (or lack the payload field) go
- * to the dead-letter list `<stream>:dead` with the error, and the job keeps running.
+ * to the dead-letter list `<stream>:dead` with the error and the entry id, once per entry (also
+ * across restores), and the job keeps running.
  *
  * The set of streams is fixed when the job first starts: a restore reads the streams of the
  * checkpoint (a new stream needs a new source uid, or a start without the checkpoint).
@@ -72,6 +68,8 @@ export interface RedisStreamSourceOptions<T> {
  * @see redisListSource
  */
 export function redisStreamSource<T>(options: RedisStreamSourceOptions<T>): Source<T, StreamSplit> {
+  rejectRetainedCheckpoints('redisStreamSource', options);
+  rejectUnknownOptions('redisStreamSource', options, STREAM_SOURCE_OPTIONS);
   const streams = options.streams;
   if (!Array.isArray(streams) || streams.length === 0 || streams.some((s) => typeof s !== 'string' || s === '')) {
     throw new TypeError("redisStreamSource option 'streams' must be a non-empty array of stream names");
@@ -84,8 +82,7 @@ export function redisStreamSource<T>(options: RedisStreamSourceOptions<T>): Sour
   }
   const batchSize = positiveInteger('batchSize', options.batchSize, 512);
   const blockMs = positiveInteger('blockMs', options.blockMs, 1000);
-  const retained = positiveInteger('retainedCheckpoints', options.retainedCheckpoints, 2);
-  const deadLetter = deadLetterOption(options.deadLetter);
+  const deadLetter = deadLetterOption('redisStreamSource', options.deadLetter);
   const field = options.field ?? DEFAULT_STREAM_FIELD;
   return {
     boundedness: 'unbounded',
@@ -104,7 +101,6 @@ export function redisStreamSource<T>(options: RedisStreamSourceOptions<T>): Sour
         blockMs,
         group,
         trim: options.trim === true,
-        retained,
         decode,
         deadLetterFormat: deadLetter.format,
         deadLetterKey: deadLetter.key,
@@ -112,5 +108,7 @@ export function redisStreamSource<T>(options: RedisStreamSourceOptions<T>): Sour
     },
   };
 }
+
+const STREAM_SOURCE_OPTIONS = ['redis', 'streams', 'format', 'field', 'startAt', 'batchSize', 'blockMs', 'group', 'trim', 'deadLetter'] satisfies (keyof RedisStreamSourceOptions<unknown>)[];
 
 export type { StreamSplit };

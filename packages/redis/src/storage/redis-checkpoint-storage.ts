@@ -9,6 +9,10 @@ import {
   assertStateName,
   isSafeStateName,
   fileHandle,
+  rejectUnknownOptions,
+  LeaseLostError,
+  type JobLease,
+  type LeaseHolder,
   inlineHandle,
   verifyHandleBytes,
   type CheckpointListing,
@@ -18,8 +22,12 @@ import {
   type StreamStateHandle,
 } from '@weir/core';
 import { resolveConnection, type RedisConnection, type ResolvedConnection } from '../connection.ts';
-import { DEFAULT_PREFIX, checkpointIndexKey, checkpointKey, checkpointRoot, locationKeys, savepointKey } from '../keys.ts';
+import { DEFAULT_PREFIX, checkpointIndexKey, checkpointKey, checkpointRoot, epochKey, leaseKey, locationKeys, savepointKey, jobRecordKey } from '../keys.ts';
+import { discardLocation } from '../lua/discard.ts';
+import { finalizeLocation } from '../lua/finalize.ts';
+import { writeStateBytes } from '../lua/write-state.ts';
 import { POINTER_SCHEME, parsePointer, savepointSuffix, type ParsedPointer } from './pointer.ts';
+import { DEFAULT_LEASE_TTL_MS, acquireRedisLease, isLeaseLost, type RedisJobLease } from './redis-job-lease.ts';
 
 /** Options of {@link RedisCheckpointStorage}. */
 export interface RedisCheckpointStorageOptions {
@@ -31,7 +39,14 @@ export interface RedisCheckpointStorageOptions {
   readonly prefix?: string;
   /** State blobs smaller than this many bytes are inlined in the metadata. Default 20 KiB, as Flink. */
   readonly inlineThreshold?: number;
+  /**
+   * The job lease expires this long after its last renewal (renewed every quarter of it): how
+   * long a run on a host that died blocks the next run elsewhere. Default 10 s.
+   */
+  readonly leaseTtlMs?: number;
 }
+
+const OPTIONS: readonly (keyof RedisCheckpointStorageOptions)[] = ['redis', 'jobName', 'prefix', 'inlineThreshold', 'leaseTtlMs'];
 
 const DEFAULT_INLINE_THRESHOLD = 20 * 1024;
 
@@ -40,9 +55,15 @@ const DEFAULT_INLINE_THRESHOLD = 20 * 1024;
  * `<prefix>:ck:<job>:chk:<n>`, and `_metadata` written last. A savepoint's root is
  * `<prefix>:sp:<n>-<suffix>`. Pointers are `redis:<root>` (see `pointer.ts`).
  *
- * Atomicity: `finalize` sets `_metadata` and adds the checkpoint to the job's index in one
- * `MULTI`, so a reader sees no metadata or all of it; each `writeState` sets its key and records
- * its name in one `MULTI`, so `discard` (one `MULTI` of `UNLINK`s) leaves nothing behind.
+ * Atomicity (each step one Lua script): `finalize` sets `_metadata` and adds the checkpoint to the
+ * job's index together, so a reader sees no metadata or all of it; `writeState` sets its key and
+ * records its name only while the location's `_created` key exists, and `discard` deletes
+ * everything including `_created`, so an upload that outlives its checkpoint cannot re-create
+ * keys below a discarded location (no orphans, no clash when a later run reuses the id).
+ *
+ * One owner: `acquireLease` takes the job lease `<prefix>:ck:<job>:lease` (see
+ * `redis-job-lease.ts`); while this storage holds it, `finalize` writes only if the lease is still
+ * this run's, in the same script, so a run that was taken over never completes a checkpoint.
  *
  * Durability is Redis's: a checkpoint survives a Redis crash only as far as its persistence does
  * (`appendonly yes` with `appendfsync always` for every acknowledged write, `everysec` for all but
@@ -55,8 +76,11 @@ export class RedisCheckpointStorage implements CheckpointStorage {
   readonly #prefix: string;
   readonly #jobName: string;
   readonly #inlineThreshold: number;
+  readonly #leaseTtlMs: number;
+  #lease: RedisJobLease | undefined;
 
   constructor(options: RedisCheckpointStorageOptions) {
+    rejectUnknownOptions('RedisCheckpointStorage', options, OPTIONS);
     if (typeof options.jobName !== 'string' || options.jobName === '') {
       throw new RangeError(`jobName must be a non-empty string, got ${JSON.stringify(options.jobName)}`);
     }
@@ -64,6 +88,11 @@ export class RedisCheckpointStorage implements CheckpointStorage {
     if (!Number.isSafeInteger(threshold) || threshold < 0) {
       throw new RangeError(`inlineThreshold must be an integer ≥ 0 (bytes), got ${String(threshold)}`);
     }
+    const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    if (!Number.isSafeInteger(leaseTtlMs) || leaseTtlMs < 100) {
+      throw new RangeError(`leaseTtlMs must be an integer ≥ 100 (milliseconds), got ${String(leaseTtlMs)}`);
+    }
+    this.#leaseTtlMs = leaseTtlMs;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#jobName = options.jobName;
     this.#inlineThreshold = threshold;
@@ -111,19 +140,69 @@ export class RedisCheckpointStorage implements CheckpointStorage {
     if (inline !== undefined) return inline;
     const keys = locationKeys(this.#parse(location).root);
     const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const [[, set]] = await this.#exec(this.#client.multi().set(keys.state(name), value, 'NX').sadd(keys.names, name));
-    // Two handles of one checkpoint never share a name; a clash is a bug, not an overwrite.
-    if (set === null) throw new Error(`state ${name} already exists in ${location.pointer}`);
+    try {
+      await writeStateBytes(this.#client, { created: keys.created, state: keys.state(name), names: keys.names }, name, value);
+    } catch (e) {
+      // Two handles of one checkpoint never share a name; a clash is a bug, not an overwrite.
+      if (replyCode(e) === 'WEIREXISTS') throw new Error(`state ${name} already exists in ${location.pointer}`, { cause: e });
+      if (replyCode(e) === 'WEIRDISCARDED') throw new Error(`${location.pointer} was discarded: state ${name} is not written`, { cause: e });
+      throw e;
+    }
     return fileHandle(name, bytes);
   }
 
+  /**
+   * Writes `_metadata` and the index entry in one script, which refuses a discarded location and,
+   * while this storage holds the job lease, a lease that is no longer this run's
+   * ({@link LeaseLostError}; nothing is written then).
+   */
   async finalize(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<void> {
     assertMetadataFits(location, metadata);
     const parsed = this.#parse(location);
+    const keys = locationKeys(parsed.root);
     const bytes = encodeMetadata(metadata);
-    const multi = this.#client.multi().set(locationKeys(parsed.root).metadata, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    if (parsed.indexKey !== undefined) multi.zadd(parsed.indexKey, location.checkpointId, String(location.checkpointId));
-    await this.#exec(multi);
+    const lease = this.#lease;
+    if (lease?.lost !== undefined) throw lease.lost;
+    try {
+      await finalizeLocation(
+        this.#client,
+        { created: keys.created, metadata: keys.metadata, index: parsed.indexKey ?? this.#indexKey(), lease: this.#leaseKey() },
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        parsed.indexKey === undefined ? '' : String(location.checkpointId),
+        lease?.fencing,
+      );
+    } catch (e) {
+      if (isLeaseLost(e)) throw new LeaseLostError(`${location.pointer} is not finalized: ${(e as Error).message.replace(/^WEIRLEASELOST /, '')}`, { cause: e });
+      if (replyCode(e) === 'WEIRDISCARDED') throw new Error(`${location.pointer} was discarded: it is not finalized`, { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * Takes the job's lease (see `redis-job-lease.ts`), renewed in the background until released;
+   * rejects with `LeaseConflictError` naming the holder when another live run has it. From then
+   * on `finalize` checks it atomically.
+   */
+  async acquireLease(holder: LeaseHolder): Promise<JobLease> {
+    const lease = await acquireRedisLease(this.#client, holder, {
+      jobName: this.#jobName,
+      keys: { lease: this.#leaseKey(), epoch: epochKey(this.#jobName, { prefix: this.#prefix }) },
+      ttlMs: this.#leaseTtlMs,
+    });
+    this.#lease = lease;
+    return lease;
+  }
+
+  /** `<prefix>:ck:<job>:record:<name>`: one SET (atomic) or UNLINK. */
+  async writeJobRecord(name: string, bytes: Uint8Array | undefined): Promise<void> {
+    const key = jobRecordKey(this.#jobName, name, { prefix: this.#prefix });
+    if (bytes === undefined) await this.#client.unlink(key);
+    else await this.#client.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  async readJobRecord(name: string): Promise<Uint8Array | undefined> {
+    const bytes = await this.#client.getBuffer(jobRecordKey(this.#jobName, name, { prefix: this.#prefix }));
+    return bytes === null ? undefined : view(bytes);
   }
 
   async list(): Promise<CheckpointListing[]> {
@@ -191,17 +270,26 @@ export class RedisCheckpointStorage implements CheckpointStorage {
   async discard(location: CheckpointLocation): Promise<void> {
     const parsed = this.#parse(location);
     const keys = locationKeys(parsed.root);
-    const names = await this.#client.smembers(keys.names);
-    const multi = this.#client.multi();
-    // Metadata first: from the first command on, the checkpoint no longer exists for recovery.
-    multi.unlink(keys.metadata, keys.created, keys.names);
-    for (let i = 0; i < names.length; i += 1000) multi.unlink(...names.slice(i, i + 1000).map((n) => keys.state(n)));
-    if (parsed.indexKey !== undefined) multi.zrem(parsed.indexKey, String(location.checkpointId));
-    await this.#exec(multi);
+    await discardLocation(
+      this.#client,
+      { created: keys.created, names: keys.names, metadata: keys.metadata, index: parsed.indexKey ?? this.#indexKey() },
+      keys.state(''),
+      parsed.indexKey === undefined ? '' : String(location.checkpointId),
+    );
   }
 
+  /** Stops renewing the lease (it is not released: it expires after its TTL) and closes the connection if Weir built it. */
   async close(): Promise<void> {
+    this.#lease?.stopRenewing();
     await this.#connection.close();
+  }
+
+  #indexKey(): string {
+    return checkpointIndexKey(this.#jobName, { prefix: this.#prefix });
+  }
+
+  #leaseKey(): string {
+    return leaseKey(this.#jobName, { prefix: this.#prefix });
   }
 
   /** The parsed pointer of a location, refusing anything this storage could not have made. */
@@ -220,6 +308,11 @@ export class RedisCheckpointStorage implements CheckpointStorage {
     for (const [err] of results) if (err !== null) throw err;
     return results;
   }
+}
+
+/** The `WEIR…` code a Lua script's error reply starts with, if any. */
+function replyCode(e: unknown): string | undefined {
+  return e instanceof Error ? /^(WEIR[A-Z]+) /.exec(e.message)?.[1] : undefined;
 }
 
 function assertCheckpointId(id: number): void {

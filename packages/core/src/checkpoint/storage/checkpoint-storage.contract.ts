@@ -53,6 +53,17 @@ export function checkpointStorageContract(name: string, make: () => Promise<Chec
       return location;
     }
 
+    it('writes, replaces, reads and deletes job records beside the checkpoints, which list() never shows', async () => {
+      if (storage.writeJobRecord === undefined || storage.readJobRecord === undefined) return;
+      expect(await storage.readJobRecord('restored-from')).toBeUndefined();
+      await storage.writeJobRecord('restored-from', new TextEncoder().encode('one'));
+      await storage.writeJobRecord('restored-from', new TextEncoder().encode('two'));
+      expect(new TextDecoder().decode(await storage.readJobRecord('restored-from'))).toBe('two');
+      expect(await storage.list()).toEqual([]);
+      await storage.writeJobRecord('restored-from', undefined);
+      expect(await storage.readJobRecord('restored-from')).toBeUndefined();
+    });
+
     it('lists nothing for a new job', async () => {
       expect(await storage.list()).toEqual([]);
     });

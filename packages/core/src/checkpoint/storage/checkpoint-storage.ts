@@ -57,6 +57,13 @@ export interface CheckpointStorage {
    * Storages without it get a lease that fences nothing across processes.
    */
   acquireLease?(holder: LeaseHolder): Promise<JobLease>;
+  /**
+   * Small job-level records kept beside the checkpoints, such as what the job last restored from
+   * or its checkpoint history: `bytes` replace the record atomically; `undefined` deletes it.
+   */
+  writeJobRecord?(name: string, bytes: Uint8Array | undefined): Promise<void>;
+  /** A record written by {@link writeJobRecord}; `undefined` when there is none. */
+  readJobRecord?(name: string): Promise<Uint8Array | undefined>;
   /** Releases connections and handles. */
   close(): Promise<void>;
 }

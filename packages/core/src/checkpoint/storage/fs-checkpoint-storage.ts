@@ -1,9 +1,12 @@
+import { makeDirectory } from '../../util/make-directory.ts';
 import { randomBytes } from 'node:crypto';
 export { checksumOf } from './checksum.ts';
 import { assertMetadataFits, assertStateName, fileHandle, inlineHandle, verifyHandleBytes } from './handle-rules.ts';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointMetadata, StreamStateHandle } from '../types.ts';
+import { acquireFsLease } from './fs-job-lease.ts';
+import type { JobLease, LeaseHolder } from './job-lease.ts';
 import {
   type CheckpointListing,
   type CheckpointLocation,
@@ -30,6 +33,8 @@ export interface FsCheckpointStorageOptions {
   readonly jobName: string;
   /** State blobs smaller than this many bytes are inlined in `_metadata`. Default 20 KiB, as Flink. */
   readonly inlineThreshold?: number;
+  /** A job lease not renewed for this long is taken over (see `fs-job-lease.ts`); default 30 s. */
+  readonly leaseTtlMs?: number;
 }
 
 /** Flink's default: below 20 KiB, a file costs more than the bytes it holds. */
@@ -49,7 +54,9 @@ export const DEFAULT_INLINE_THRESHOLD = 20 * 1024;
 export class FsCheckpointStorage implements CheckpointStorage {
   readonly description: string;
   readonly #jobDir: string;
+  readonly #jobName: string;
   readonly #inlineThreshold: number;
+  readonly #leaseTtlMs: number | undefined;
 
   constructor(options: FsCheckpointStorageOptions) {
     if (!isSafeFileName(options.jobName)) {
@@ -61,16 +68,18 @@ export class FsCheckpointStorage implements CheckpointStorage {
     }
     this.#jobDir = path.resolve(options.directory, options.jobName);
     this.#inlineThreshold = threshold;
+    this.#jobName = options.jobName;
+    this.#leaseTtlMs = options.leaseTtlMs;
     this.description = `fs:${this.#jobDir}`;
   }
 
   async initialize(): Promise<void> {
-    await mkdir(this.#jobDir, { recursive: true });
+    await makeDirectory(this.#jobDir);
   }
 
   async createCheckpointLocation(checkpointId: number): Promise<CheckpointLocation> {
     const dir = path.join(this.#jobDir, checkpointDirName(checkpointId));
-    await mkdir(this.#jobDir, { recursive: true });
+    await makeDirectory(this.#jobDir);
     // Not recursive: an existing chk dir means an id was reused, and its leftovers must not mix in.
     await mkdir(dir);
     return { checkpointId, kind: 'checkpoint', pointer: dir };
@@ -79,7 +88,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
   async createSavepointLocation(checkpointId: number, targetDir: string): Promise<CheckpointLocation> {
     const parent = path.resolve(targetDir);
     const dir = path.join(parent, savepointDirName(checkpointId, randomBytes(6)));
-    await mkdir(parent, { recursive: true });
+    await makeDirectory(parent);
     await mkdir(dir);
     return { checkpointId, kind: 'savepoint', pointer: dir };
   }
@@ -178,8 +187,48 @@ export class FsCheckpointStorage implements CheckpointStorage {
     await rm(this.#dirOf(location), { recursive: true, force: true, maxRetries: 5, retryDelay: 10 });
   }
 
+  /** The lease file `_lease` in the job's directory (see `fs-job-lease.ts`). */
+  async acquireLease(holder: LeaseHolder): Promise<JobLease> {
+    await this.initialize();
+    return acquireFsLease(holder, { jobName: this.#jobName, jobDir: this.#jobDir, ttlMs: this.#leaseTtlMs });
+  }
+
+  /** `<jobDir>/_<name>.json`, replaced atomically (temp file, fsync, rename). */
+  async writeJobRecord(name: string, bytes: Uint8Array | undefined): Promise<void> {
+    const file = this.#recordFile(name);
+    if (bytes === undefined) {
+      await rm(file, { force: true });
+      return;
+    }
+    await this.initialize();
+    const temp = path.join(this.#jobDir, tempFileName(path.basename(file), randomBytes(4).toString('hex')));
+    try {
+      await writeDurably(temp, bytes, 'wx');
+      await rename(temp, file);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await fsyncDirectory(this.#jobDir);
+  }
+
+  async readJobRecord(name: string): Promise<Uint8Array | undefined> {
+    try {
+      const buffer = await readFile(this.#recordFile(name));
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     // Nothing held open between calls.
+  }
+
+  #recordFile(name: string): string {
+    if (!isSafeFileName(name)) throw new RangeError(`job record name must be a safe file name, got ${JSON.stringify(name)}`);
+    return path.join(this.#jobDir, `_${name}`);
   }
 
   /** The directory of a location, refusing anything this storage could not have made (rm -rf follows). */

@@ -29,7 +29,18 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
     this.#inlineThreshold = options.inlineThreshold ?? 0;
   }
 
+  readonly #records = new Map<string, Uint8Array>();
+
   async initialize(): Promise<void> {}
+
+  async writeJobRecord(name: string, bytes: Uint8Array | undefined): Promise<void> {
+    if (bytes === undefined) this.#records.delete(name);
+    else this.#records.set(name, bytes.slice());
+  }
+
+  async readJobRecord(name: string): Promise<Uint8Array | undefined> {
+    return this.#records.get(name)?.slice();
+  }
 
   async createCheckpointLocation(checkpointId: number): Promise<CheckpointLocation> {
     return this.#create({ checkpointId, kind: 'checkpoint', pointer: `${this.description}/chk-${checkpointId}` });

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../util/config-error.ts';
 import { integerOption, numberOption, type RestartStrategy, type RestartStrategyFactory } from './restart-strategy.ts';
+import { rejectUnknownOptions } from '../../util/options.ts';
 
 /** Options of {@link exponentialBackoff}; every one has Flink's default. */
 export interface ExponentialBackoffOptions {
@@ -32,6 +33,7 @@ export interface ExponentialBackoffOptions {
  * @throws ConfigError naming the first invalid option
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): RestartStrategyFactory {
+  rejectUnknownOptions('exponentialBackoff', options, ['initialBackoff', 'maxBackoff', 'multiplier', 'jitter', 'resetBackoffThreshold', 'attempts', 'random']);
   const name = 'exponentialBackoff';
   const ms = { unit: 'milliseconds' } as const;
   const resolved: ResolvedOptions = {

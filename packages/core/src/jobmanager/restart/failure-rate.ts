@@ -1,4 +1,5 @@
 import { integerOption, type RestartStrategy, type RestartStrategyFactory } from './restart-strategy.ts';
+import { rejectUnknownOptions } from '../../util/options.ts';
 
 /** Options of {@link failureRate}. */
 export interface FailureRateOptions {
@@ -18,6 +19,7 @@ export interface FailureRateOptions {
  * @throws ConfigError when `maxFailures` or `interval` is not a positive integer, or `delay` not a non-negative one
  */
 export function failureRate(options: FailureRateOptions): RestartStrategyFactory {
+  rejectUnknownOptions('failureRate', options, ['maxFailures', 'interval', 'delay']);
   const maxFailures = integerOption('failureRate', 'maxFailures', options.maxFailures, { min: 1 });
   const interval = integerOption('failureRate', 'interval', options.interval, { min: 1, unit: 'milliseconds' });
   const delay = integerOption('failureRate', 'delay', options.delay, { min: 0, unit: 'milliseconds' });

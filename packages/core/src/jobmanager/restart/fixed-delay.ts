@@ -1,4 +1,5 @@
 import { integerOption, type RestartStrategy, type RestartStrategyFactory } from './restart-strategy.ts';
+import { rejectUnknownOptions } from '../../util/options.ts';
 
 /** Options of {@link fixedDelay}. */
 export interface FixedDelayOptions {
@@ -15,6 +16,7 @@ export interface FixedDelayOptions {
  * @throws ConfigError when `attempts` is not a positive integer (or Infinity) or `delay` not a non-negative integer
  */
 export function fixedDelay(options: FixedDelayOptions): RestartStrategyFactory {
+  rejectUnknownOptions('fixedDelay', options, ['attempts', 'delay']);
   const attempts = integerOption('fixedDelay', 'attempts', options.attempts, { min: 1, allowInfinity: true });
   const delay = integerOption('fixedDelay', 'delay', options.delay, { min: 0, unit: 'milliseconds' });
   return () => new FixedDelayRestartStrategy(attempts, delay);

@@ -2,23 +2,36 @@ import type { CheckpointLocation, CheckpointStorage } from '../../checkpoint/sto
 import type { OperatorSubtaskState } from '../../checkpoint/types.ts';
 import type { KeyGroupRange } from '../../state/key-group-range.ts';
 import type { KeyedStateBackend, KeyedStateSnapshot } from '../../state/state-backend.ts';
-import { concatKeyGroups, encodeOperatorLists, type OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
+import { concatKeyGroups, encodeOperatorLists } from '../../state/snapshot/snapshot-codec.ts';
 import { yieldToEventLoop } from '../tasks/stream-task.ts';
 import type { CheckpointParticipant } from './checkpointed.ts';
 
 /**
  * A subtask's state at a barrier: keyed state as a running {@link KeyedStateSnapshot} (nothing
- * copied yet), operator lists as copies. Records keep flowing while {@link writeTaskSnapshot}
- * encodes and writes it.
+ * copied yet), operator lists already encoded. Records keep flowing while {@link writeTaskSnapshot}
+ * encodes the keyed state and writes it all.
  */
 export interface TaskSnapshot {
   readonly keyed: { readonly uid: string; readonly range: KeyGroupRange; readonly snapshot: KeyedStateSnapshot } | null;
-  readonly lists: readonly { readonly uid: string; readonly lists: OperatorLists }[];
+  readonly lists: readonly EncodedLists[];
   /** Participants' asynchronous parts, started at the barrier; awaited before the acknowledgement. */
   readonly pending: readonly Promise<void>[];
 }
 
-/** The synchronous part: starts the keyed snapshot, copies every participant's operator lists. */
+/** One operator's lists, encoded at the barrier (or the error encoding them raised). */
+interface EncodedLists {
+  readonly uid: string;
+  readonly counts: Record<string, number>;
+  readonly bytes: Uint8Array | undefined;
+  readonly error: unknown;
+}
+
+/**
+ * The synchronous part: starts the keyed snapshot and encodes every participant's operator lists.
+ * Lists are encoded here, at the barrier, not later: an element a function changes in place after
+ * the barrier must not reach the checkpoint (a shallow copy would share it). Participants of one
+ * operator (its own lists, its dead-letter stage) share one blob.
+ */
 export function takeTaskSnapshot(
   checkpointId: number,
   keyed: { uid: string; backend: KeyedStateBackend } | null,
@@ -28,17 +41,27 @@ export function takeTaskSnapshot(
   if (keyed !== null) {
     keyedPart = { uid: keyed.uid, range: keyed.backend.keyGroupRange, snapshot: keyed.backend.snapshot() };
   }
-  const lists: { uid: string; lists: OperatorLists }[] = [];
+  const byUid = new Map<string, Record<string, readonly unknown[]>>();
   const pending: Promise<void>[] = [];
   for (const p of participants) {
     const l = p.snapshotState?.(checkpointId);
-    if (l !== undefined) lists.push({ uid: p.uid, lists: l });
+    if (l !== undefined) byUid.set(p.uid, { ...byUid.get(p.uid), ...l });
     const done = p.completeSnapshot?.(checkpointId);
     if (done !== undefined) {
       // Awaited only once the upload queue runs this snapshot: a rejection before then must not
       // count as unhandled (which would crash the process); writeTaskSnapshot still sees it.
       done.catch(() => {});
       pending.push(done);
+    }
+  }
+  const lists: EncodedLists[] = [];
+  for (const [uid, l] of byUid) {
+    const counts: Record<string, number> = {};
+    for (const [name, list] of Object.entries(l)) counts[name] = list.length;
+    try {
+      lists.push({ uid, counts, bytes: encodeOperatorLists(l), error: undefined });
+    } catch (e) {
+      lists.push({ uid, counts, bytes: undefined, error: e });
     }
   }
   return { keyed: keyedPart, lists, pending };
@@ -89,25 +112,24 @@ async function write(
     stateSize += handle.size;
     states[uid] = { keyed: { range: { start: range.start, end: range.end }, offsets, handle } };
   }
-  for (const { uid, lists } of snapshot.lists) {
-    const bytes = encodeOperatorLists(lists);
+  for (const { uid, counts, bytes, error } of snapshot.lists) {
+    if (bytes === undefined) throw new SnapshotEncodeError(uid, error, 'operator state');
     const handle = await storage.writeState(location, stateFileName(uid, subtaskIndex, 'op'), bytes);
     stateSize += handle.size;
-    const counts: Record<string, number> = {};
-    for (const [name, list] of Object.entries(lists)) counts[name] = list.length;
     states[uid] = { ...states[uid], operator: { lists: counts, handle } };
   }
   return { states, stateSize };
 }
 
-/** Keyed state of operator `uid` could not be encoded (as opposed to written). */
+/** State of operator `uid` could not be encoded (as opposed to written). */
 export class SnapshotEncodeError extends Error {
   override readonly name = 'SnapshotEncodeError';
   constructor(
     readonly uid: string,
     cause: unknown,
+    what = 'keyed state',
   ) {
-    super(`keyed state of operator '${uid}' could not be encoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`${what} of operator '${uid}' could not be encoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

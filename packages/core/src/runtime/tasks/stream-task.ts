@@ -38,6 +38,14 @@ export abstract class StreamTask {
   channelOutputs: readonly CountingOutput<unknown>[] = [];
   #cancelled = false;
   #sliceStart = 0;
+  #wakeOnCancel: (() => void) | undefined;
+  /** Resolves when the task is cancelled: what every wait on something outside the task races with. */
+  readonly #whenCancelled = new Promise<void>((resolve) => (this.#wakeOnCancel = resolve));
+  #closing: Promise<void> | undefined;
+  /** Where the task's lifecycle is, for logs about a task that does not stop. */
+  phase: 'created' | 'opening' | 'running' | 'finishing' | 'closing' | 'ended' = 'created';
+  /** Run after the chain is open, before the first input (e.g. writing restored dead letters). */
+  readonly startHooks: (() => Promise<void>)[] = [];
 
   constructor(
     readonly info: TaskInfo,
@@ -60,15 +68,21 @@ export abstract class StreamTask {
   /** Runs the task to the end of its input. Rejects with the error that failed it. */
   async invoke(): Promise<void> {
     try {
-      await this.chain.open();
-      await this.beforeInput();
+      this.phase = 'opening';
+      await this.#unlessCancelled(this.chain.open());
+      for (const hook of this.startHooks) await this.#unlessCancelled(hook());
+      await this.#unlessCancelled(this.beforeInput());
+      this.phase = 'running';
       this.#sliceStart = performance.now();
       await this.processInput();
+      this.phase = 'finishing';
       await this.chain.finish();
       this.chain.head.emitEvent(END_OF_STREAM_EVENT);
       this.chain.head.flush();
     } finally {
-      await this.closeAll();
+      this.phase = 'closing';
+      await this.#close();
+      this.phase = 'ended';
     }
   }
 
@@ -76,7 +90,30 @@ export abstract class StreamTask {
   cancel(): void {
     this.#cancelled = true;
     this.mailbox.wake();
+    this.#wakeOnCancel?.();
     this.onCancel();
+  }
+
+  /**
+   * Closes the task's operators and reader without waiting for the loop: for a task that did not
+   * stop after its cancel (stuck on I/O), so that its connections close and its waits end.
+   */
+  forceClose(): Promise<void> {
+    return this.#close();
+  }
+
+  #close(): Promise<void> {
+    this.#closing ??= this.closeAll();
+    return this.#closing;
+  }
+
+  /** Waits for `work`, or throws CancelledError as soon as the task is cancelled. */
+  async #unlessCancelled(work: void | Promise<void>): Promise<void> {
+    if (work === undefined) return this.throwIfCancelled();
+    // A failure after the cancel is no news: it must not become an unhandled rejection.
+    work.catch(() => {});
+    await Promise.race([work, this.#whenCancelled]);
+    this.throwIfCancelled();
   }
 
   /** Checkpoint `checkpointId` is complete: tell every participant (sinks commit), on this task's loop. */
@@ -122,8 +159,7 @@ export abstract class StreamTask {
     for (const w of this.writers) {
       if (w.isFull) {
         this.chain.head.flush();
-        await w.whenWritable();
-        this.throwIfCancelled();
+        await this.#unlessCancelled(w.whenWritable());
       }
     }
     if (performance.now() - this.#sliceStart > TIME_SLICE_MS) {
@@ -138,9 +174,14 @@ export abstract class StreamTask {
   protected async runMail(): Promise<void> {
     this.throwIfCancelled();
     while (this.mailbox.hasMail) {
-      for (const action of this.mailbox.drain()) await action();
+      for (const action of this.mailbox.drain()) await this.#unlessCancelled(action());
       this.throwIfCancelled();
     }
+  }
+
+  /** Waits for `work` (a reader's availability, an input gate), or until the task is cancelled. */
+  protected untilCancelled(work: Promise<void>): Promise<void> {
+    return this.#unlessCancelled(work);
   }
 
   protected throwIfCancelled(): void {

@@ -21,6 +21,7 @@ import { ColumnarStateTable } from './columnar-state-table.ts';
 import { CopyOnAccessSnapshots } from './copy-on-access-snapshots.ts';
 import { encodeKeyGroupStates, type KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
 import { HeapListState, HeapMapState, HeapReducingState, HeapValueState, type CurrentKey } from './heap-states.ts';
+import { rejectUnknownOptions } from '../../util/options.ts';
 
 /** Options of {@link HeapStateBackend}. */
 export interface HeapStateBackendOptions {
@@ -69,6 +70,7 @@ export class HeapStateBackend implements StateBackend {
   readonly columnsFrom: number;
 
   constructor(options: HeapStateBackendOptions = {}) {
+    rejectUnknownOptions('HeapStateBackend', options, ['columnsFrom']);
     const columnsFrom = options.columnsFrom ?? DEFAULT_COLUMNS_FROM;
     if (!(columnsFrom >= 0) || (!Number.isInteger(columnsFrom) && columnsFrom !== Infinity)) {
       throw new Error(`HeapStateBackend: columnsFrom must be a whole number of keys ≥ 0, or Infinity; got ${String(options.columnsFrom)}`);

@@ -12,7 +12,8 @@ export class OperatorStateStore {
   readonly #lists = new Map<string, unknown[]>();
 
   constructor(restored: OperatorLists | undefined) {
-    for (const [name, elements] of Object.entries(restored ?? {})) this.#lists.set(name, [...elements]);
+    // Lists named `__…` belong to the runtime (the operator's dead-letter stage), not to the function.
+    for (const [name, elements] of Object.entries(restored ?? {})) if (!name.startsWith('__')) this.#lists.set(name, [...elements]);
   }
 
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
@@ -21,12 +22,13 @@ export class OperatorStateStore {
     return new OperatorListState<T>(this.#lists, descriptor.name);
   }
 
-  /** A copy of every list, or undefined when the function registered none. */
+  /**
+   * Every list as it is now, or undefined when the function registered none. Not a copy: the
+   * checkpoint encodes it at once, at the barrier, before any later record can change an element.
+   */
   snapshot(): OperatorLists | undefined {
     if (this.#lists.size === 0) return undefined;
-    const out: Record<string, unknown[]> = {};
-    for (const [name, list] of this.#lists) out[name] = list.slice();
-    return out;
+    return Object.fromEntries(this.#lists);
   }
 }
 

@@ -1,6 +1,6 @@
 --[[
   writeEntries(target, kind, maxLen, entries): writes decoded chunk entries to a sink's target.
-  Shared by commit-3.lua (exactly-once) and append-1.lua (at-least-once).
+  Shared by commit-4.lua (exactly-once) and append-1.lua (at-least-once).
 
   kind 'stream'  entries = { {field, value, ...}, ... }  one XADD each (MAXLEN ~ maxLen when > 0)
        'list'    entries = { value, ... }                RPUSH, 1,000 values per call

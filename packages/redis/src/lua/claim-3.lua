@@ -1,6 +1,6 @@
 --[[
-  claim: moves up to N items from a queue into a list source subtask's processing list, and
-  returns them.
+  claim: moves up to N items from a queue into a list source subtask's processing list, registers
+  that list, and returns the items.
 
   Guarantee: atomic. An item is at every instant in exactly one of the queue and the processing
   list, never only in the memory of a worker: a worker that dies after the call loses nothing, its
@@ -9,8 +9,13 @@
   the right of the processing list, so a processing list holds items in claim order and its head
   is the oldest (the end `trim-2.lua` removes from).
 
+  A list that receives items is in the registry (KEYS[3]) from the same instant: a restore that
+  finds a registered list its checkpoint does not name (a wider run died before its first
+  checkpoint) hands it to a subtask (`adopt-4.lua`), so no claimed item is stranded.
+
   KEYS[1] queue: the list producers push to
   KEYS[2] processing list of the claiming subtask
+  KEYS[3] registry of the source's processing lists (a set of their names)
 
   ARGV[1] most items to move (1..5000)
   ARGV[2] length the caller expects the processing list to have before the move; '-1' to skip the
@@ -33,4 +38,5 @@ if not items then
   return {}
 end
 redis.call('RPUSH', KEYS[2], unpack(items))
+redis.call('SADD', KEYS[3], KEYS[2])
 return items

@@ -1,0 +1,3 @@
+export default function job(env) {
+  env.fromCollection([1,2)
+}
