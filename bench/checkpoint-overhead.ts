@@ -11,6 +11,9 @@ import { HeapStateBackend, StreamEnvironment, generatorSource, type Sink } from 
 import { pino } from 'pino';
 import { double, keep, sum, type Bid } from './pipeline.ts';
 import { report, type Measurement } from './measure.ts';
+import { NO_PROGRESS, type Progress } from './lib/progress.ts';
+import { measuredCase, type CaseResult } from './lib/results.ts';
+import { median, pairedRatios, spread } from './lib/stats.ts';
 
 const KEYS = 1_000_000;
 const generate = (i: number): Bid => ({ key: i % KEYS, value: i });
@@ -49,15 +52,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function spread(xs: number[]): string {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return `median ${median(xs).toFixed(2)}, range ${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)} over ${xs.length} rounds`;
-}
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-}
-
 /**
  * Paired rounds: each round measures off, then on, back to back (the default backend: the 1M-key
  * state turns into columns), then off with the state kept as objects, for what the layout alone does, and the ratio is taken within
@@ -67,7 +61,7 @@ function median(xs: number[]): number {
  * virtual machines does not inflate; it counts every thread (GC helpers, file writes), so it
  * charges checkpointing for work done off the task's thread too.
  */
-export async function runCheckpointOverhead(rounds: number, windowMs = 6000): Promise<void> {
+export async function runCheckpointOverhead(rounds: number, windowMs = 6000, progress: Progress = NO_PROGRESS): Promise<CaseResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'weir-bench-ck-'));
   try {
     const off: number[] = [];
@@ -75,22 +69,63 @@ export async function runCheckpointOverhead(rounds: number, windowMs = 6000): Pr
     const asObjects: number[] = [];
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
+    const offCpu: number[] = [];
+    const onCpu: number[] = [];
+    const objectsCpu: number[] = [];
+    const completed: number[] = [];
     let checkpoints = 0;
+    const timed = async (label: string, run: () => Promise<Window>): Promise<Window> => {
+      progress.start(label);
+      const w = await run();
+      progress.finish(`${(w.rate / 1e6).toFixed(2)} M records/s`);
+      return w;
+    };
     for (let r = 0; r < rounds; r++) {
-      const base = await window(2000, windowMs, undefined);
+      const round = ` · round ${r + 1}/${rounds}`;
+      const base = await timed(`checkpoint: off${round}`, () => window(2000, windowMs, undefined));
       off.push(base.rate);
-      const w = await window(2000, windowMs, dir);
+      offCpu.push(base.cpuRate);
+      const w = await timed(`checkpoint: every 1 s${round}`, () => window(2000, windowMs, dir));
       on.push(w.rate);
+      onCpu.push(w.cpuRate);
       ratios.push(w.rate / base.rate);
-      asObjects.push((await window(2000, windowMs, undefined, true)).rate);
+      const objects = await timed(`checkpoint: off, objects${round}`, () => window(2000, windowMs, undefined, true));
+      asObjects.push(objects.rate);
+      objectsCpu.push(objects.cpuRate);
       cpuRatios.push(w.cpuRate / base.cpuRate);
       checkpoints = w.checkpoints;
+      completed.push(w.checkpoints);
     }
-    const row = (name: string, all: number[]): Measurement => ({ name, count: 0, recordsPerSecond: median(all), all, emitted: 0 });
+    const row = (name: string, all: number[]): Measurement => ({ name, count: 0, recordsPerSecond: median(all), all, perCore: NaN, emitted: 0 });
     report(`checkpoint overhead: micro pipeline, ${KEYS.toLocaleString('en')} keys of keyed state, ${windowMs / 1000} s windows`, [row('checkpointing off', off), row('checkpoint every 1 s', on), row('off, state kept as objects', asObjects)], row('checkpointing off', off));
     console.log(`  paired ratio (on / off within a round): ${spread(ratios)}`);
     console.log(`  per CPU-second ratio (records per second of process CPU): ${spread(cpuRatios)}`);
     console.log(`  (${checkpoints} checkpoints completed in the last checkpointed window)`);
+    const common = { experiment: 'checkpoint', query: 'micro, 1M keys', events: null, parallelism: 1, baseline: 'checkpoint off' } as const;
+    return [
+      measuredCase({ ...common, case: 'checkpoint off', variant: 'weir', rounds: off, perCore: median(offCpu), baselineRatio: 1, perCoreBaselineRatio: 1, baseline: null }),
+      measuredCase({
+        ...common,
+        case: 'checkpoint every 1 s',
+        variant: 'weir',
+        rounds: on,
+        perCore: median(onCpu),
+        baselineRatio: median(ratios),
+        perCoreBaselineRatio: median(cpuRatios),
+        checkpointIntervalMs: 1000,
+        checkpoints: { completed: median(completed), failed: 0, medianDurationMs: null, maxDurationMs: null, medianStateBytes: null, overheadRatio: median(ratios) },
+        extra: { windowMs, checkpointsPerWindow: completed },
+      }),
+      measuredCase({
+        ...common,
+        case: 'checkpoint off, state as objects',
+        variant: 'weir',
+        rounds: asObjects,
+        perCore: median(objectsCpu),
+        baselineRatio: median(pairedRatios(asObjects, off)),
+        perCoreBaselineRatio: median(pairedRatios(objectsCpu, offCpu)),
+      }),
+    ];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,9 +1,15 @@
+import type { Progress } from './lib/progress.ts';
+import { NO_PROGRESS } from './lib/progress.ts';
+import { median } from './lib/stats.ts';
+
 export interface Measurement {
   readonly name: string;
   readonly count: number;
   /** Median records/s over the rounds. */
   readonly recordsPerSecond: number;
   readonly all: number[];
+  /** Median records per second of process CPU time (all threads); NaN when not measured. */
+  readonly perCore: number;
   readonly emitted: number;
 }
 
@@ -13,16 +19,24 @@ export async function measure(
   count: number,
   rounds: number,
   fn: () => Promise<number>,
+  progress: Progress = NO_PROGRESS,
 ): Promise<Measurement> {
+  progress.start(`${name} · warm-up`);
   let emitted = await fn();
+  progress.finish();
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    progress.start(`${name} · round ${r + 1}/${rounds}`);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     emitted = await fn();
+    const cpu = process.cpuUsage(cpu0);
     rates.push(count / ((performance.now() - t0) / 1000));
+    cpuRates.push(count / ((cpu.user + cpu.system) / 1e6));
+    progress.finish(`${(rates[r] / 1e6).toFixed(2)} M records/s`);
   }
-  const sorted = [...rates].sort((a, b) => a - b);
-  return { name, count, recordsPerSecond: sorted[Math.floor(sorted.length / 2)], all: rates, emitted };
+  return { name, count, recordsPerSecond: median(rates), all: rates, perCore: median(cpuRates), emitted };
 }
 
 /** Prints records/s and the ratio to the baseline measured in the same run. */

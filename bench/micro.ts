@@ -5,7 +5,9 @@
 import { StreamEnvironment, generatorSource, type Sink } from '@weir/core';
 import { pino } from 'pino';
 import { double, generate, handLoop, keep, sum, type Bid } from './pipeline.ts';
-import { measure, report } from './measure.ts';
+import { measure, report, type Measurement } from './measure.ts';
+import type { Progress } from './lib/progress.ts';
+import { measuredCase, type CaseResult } from './lib/results.ts';
 
 /** Counts records and drops them: the cheapest sink, so the bench measures the pipeline. */
 function countingSink(counter: { n: number }): Sink<Bid> {
@@ -26,9 +28,25 @@ export async function weirMicro(count: number, parallelism = 1): Promise<number>
   return counter.n;
 }
 
-export async function runMicro(count: number, rounds: number): Promise<void> {
-  const loop = await measure('hand-written loop', count, rounds, async () => handLoop(count));
-  const weir = await measure('weir p=1', count, rounds, () => weirMicro(count));
+export async function runMicro(count: number, rounds: number, progress?: Progress): Promise<CaseResult[]> {
+  const loop = await measure('hand-written loop', count, rounds, async () => handLoop(count), progress);
+  const weir = await measure('weir p=1', count, rounds, () => weirMicro(count), progress);
   if (loop.emitted !== weir.emitted) throw new Error(`outputs differ: loop ${loop.emitted}, weir ${weir.emitted}`);
   report('micro: generator → map → filter → keyBy → reduce', [loop, weir], loop);
+  const row = (m: Measurement, variant: string) =>
+    measuredCase({
+      experiment: 'micro',
+      case: `micro ${m.name}`,
+      query: 'micro',
+      variant,
+      events: count,
+      rounds: m.all,
+      perCore: m.perCore,
+      baselineRatio: m.recordsPerSecond / loop.recordsPerSecond,
+      perCoreBaselineRatio: m.perCore / loop.perCore,
+      baseline: variant === 'loop' ? null : 'micro hand-written loop',
+      parallelism: 1,
+      outputRecords: m.emitted,
+    });
+  return [row(loop, 'loop'), row(weir, 'weir')];
 }

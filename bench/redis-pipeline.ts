@@ -16,6 +16,8 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startRedis } from '../test/support/redis-server.ts';
 import { report, type Measurement } from './measure.ts';
+import { NO_PROGRESS, type Progress } from './lib/progress.ts';
+import { measuredCase, type CaseResult } from './lib/results.ts';
 
 interface Bid {
   readonly key: number;
@@ -106,19 +108,31 @@ async function bullmq(port: number, n: number): Promise<number> {
   return rate;
 }
 
-export async function runRedisPipeline(n: number, bullN: number): Promise<void> {
+export async function runRedisPipeline(n: number, bullN: number, progress: Progress = NO_PROGRESS): Promise<CaseResult[]> {
   const redis = await startRedis();
   const client = redis.client();
   const dir = await mkdtemp(join(tmpdir(), 'weir-bench-redis-'));
   try {
-    await fillStream(client, 'bids', n);
-    const raw = await rawLoop(client, 'bids', n);
-    const w = await weir(redis.url, client, 'bids', n, dir);
-    const b = await bullmq(redis.port, bullN);
-    const row = (name: string, rate: number, count: number): Measurement => ({ name, count, recordsPerSecond: rate, all: [rate], emitted: 0 });
+    const step = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+      progress.start(`redis: ${label}`);
+      const result = await run();
+      progress.finish();
+      return result;
+    };
+    await step(`filling a stream with ${n.toLocaleString('en')} bids`, () => fillStream(client, 'bids', n));
+    const raw = await step('raw ioredis loop', () => rawLoop(client, 'bids', n));
+    const w = await step('weir exactly-once', () => weir(redis.url, client, 'bids', n, dir));
+    const b = await step('bullmq worker', () => bullmq(redis.port, bullN));
+    const row = (name: string, rate: number, count: number): Measurement => ({ name, count, recordsPerSecond: rate, all: [rate], perCore: NaN, emitted: 0 });
     const rows = [row('raw ioredis XREAD loop (limit)', raw, n), row('weir exactly-once, ckpt 1 s', w, n), row('bullmq worker (concurrency 50)', b, bullN)];
     report('redis end to end: stream → keyed count → output', rows, rows[0]);
     console.log(`  weir / bullmq: ${(w / b).toFixed(1)}x`);
+    const common = { experiment: 'redis', query: 'redis stream → keyed count', baseline: 'redis raw ioredis loop' };
+    return [
+      measuredCase({ ...common, case: 'redis raw ioredis loop', variant: 'loop', events: n, rounds: [raw], baselineRatio: 1, baseline: null }),
+      measuredCase({ ...common, case: 'redis weir exactly-once, ckpt 1 s', variant: 'weir', events: n, rounds: [w], baselineRatio: w / raw, parallelism: 1, checkpointIntervalMs: 1000 }),
+      measuredCase({ ...common, case: 'redis bullmq worker', variant: 'bullmq', events: bullN, rounds: [b], baselineRatio: b / raw, extra: { weirOverBullmq: w / b } }),
+    ];
   } finally {
     client.disconnect();
     // Let clients that are closing (BullMQ's, the job's) finish before the server goes away.

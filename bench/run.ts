@@ -1,17 +1,77 @@
 /**
- * `npm run bench`: every experiment, each against a baseline measured in the same run.
- * `BENCH_RECORDS` sets the records per round of the micro bench (default 5M), `BENCH_ROUNDS` the
- * rounds (default 5); `BENCH_ONLY=micro|checkpoint|redis` runs one experiment; `BENCH_REDIS_RECORDS`
- * (default 300k) and `BENCH_BULLMQ_JOBS` (default 20k) size the Redis one.
+ * `npm run bench`: every experiment, each against a baseline measured in the same run, each in
+ * processes of its own. Prints each experiment's report as it goes, a progress bar on stderr while
+ * a case runs, then one table of every case on stdout; writes bench/results/<date>.{json,md}.
+ * See lib/args.ts for the command line.
  */
-import { runCheckpointOverhead } from './checkpoint-overhead.ts';
-import { runMicro } from './micro.ts';
-import { runRedisPipeline } from './redis-pipeline.ts';
+import { fileURLToPath } from 'node:url';
+import type { ExperimentInput } from './experiment-main.ts';
+import { parseBenchArgs, USAGE, type BenchArgs, type ExperimentName } from './lib/args.ts';
+import { runInChild } from './lib/child.ts';
+import { machineInfo } from './lib/machine.ts';
+import { StderrProgress } from './lib/progress.ts';
+import { formatTable, writeResults, type CaseResult } from './lib/results.ts';
+import { runNexmark, SUITE_EVENTS_PER_SECOND } from './nexmark/experiment.ts';
+import { QUERIES } from './nexmark/queries/index.ts';
+import { runThreads } from './threads/experiment.ts';
 
-const count = Number(process.env.BENCH_RECORDS ?? 5_000_000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const only = process.env.BENCH_ONLY;
-console.log(`weir bench: node ${process.version}, ${rounds} rounds per row, median shown`);
-if (only === undefined || only === 'micro') await runMicro(count, rounds);
-if (only === undefined || only === 'checkpoint') await runCheckpointOverhead(rounds);
-if (only === undefined || only === 'redis') await runRedisPipeline(Number(process.env.BENCH_REDIS_RECORDS ?? 300_000), Number(process.env.BENCH_BULLMQ_JOBS ?? 20_000));
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const EXPERIMENT_MAIN = fileURLToPath(new URL('./experiment-main.ts', import.meta.url));
+
+async function runExperiment(name: ExperimentName, args: BenchArgs, startedAt: string): Promise<CaseResult[]> {
+  if (name === 'nexmark') {
+    const events = args.events ?? (args.quick ? 2_000_000 : 5_000_000);
+    return runNexmark(
+      {
+        queries: args.queries ?? QUERIES.map((q) => q.name),
+        events,
+        parallelism: args.parallelism,
+        checkpointIntervalMs: args.checkpointIntervalMs,
+        rounds: args.rounds ?? (args.quick ? 1 : 3),
+        warmupEvents: args.warmupEvents ?? Math.min(events, 300_000),
+        generator: { eventsPerSecond: args.eventsPerSecond ?? SUITE_EVENTS_PER_SECOND },
+        ...(args.cpuProf ? { cpuProfileDir: `${RESULTS_DIR}profiles/${startedAt.replaceAll(':', '-')}` } : {}),
+      },
+      new StderrProgress(),
+    );
+  }
+  const env = process.env;
+  if (name === 'threads') {
+    // Each case is a job process of its own already (its worker threads load the job file again).
+    return runThreads(Number(env.BENCH_RECORDS ?? (args.quick ? 1_000_000 : 3_000_000)), args.rounds ?? (args.quick ? 1 : 3), new StderrProgress());
+  }
+  const input: ExperimentInput = {
+    experiment: name,
+    rounds: args.rounds ?? (args.quick ? 1 : 5),
+    records: Number(env.BENCH_RECORDS ?? (args.quick ? 1_000_000 : 5_000_000)),
+    windowMs: args.quick ? 3000 : 6000,
+    redisRecords: Number(env.BENCH_REDIS_RECORDS ?? (args.quick ? 50_000 : 300_000)),
+    bullmqJobs: Number(env.BENCH_BULLMQ_JOBS ?? (args.quick ? 5_000 : 20_000)),
+  };
+  return runInChild<CaseResult[]>(EXPERIMENT_MAIN, input);
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo();
+  console.log(
+    `weir bench: ${args.experiments.join(', ')} on ${machine.cores} × ${machine.cpuModel}, node ${machine.node}, load average ${machine.loadAverageAtStart.join(' / ')}`,
+  );
+  const cases: CaseResult[] = [];
+  for (const name of args.experiments) cases.push(...(await runExperiment(name, args, startedAt)));
+  console.log(`\n${formatTable(cases)}`);
+  if (args.save) {
+    const files = await writeResults(RESULTS_DIR, { startedAt, finishedAt: new Date().toISOString(), args: process.argv.slice(2), machine, cases });
+    console.log(`\nresults: ${files.json}\n         ${files.md}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});

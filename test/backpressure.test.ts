@@ -5,6 +5,7 @@ import { generatorSource, StreamEnvironment, type Sink } from '@weir/core';
 // into the referenced core project (TS2878, rewriteRelativeImportExtensions); vitest maps `.js` to `.ts`.
 import { ExecutionAttempt } from '../packages/core/src/jobmanager/execution-attempt.js';
 import type { LocalChannel } from '../packages/core/src/runtime/channel/local-channel.js';
+import type { LocalTransport } from '../packages/core/src/runtime/channel/local-transport.js';
 import { BATCH, type ChannelItem } from '../packages/core/src/runtime/events.js';
 
 /** Records the sink takes before the test cancels the (unbounded) job. */
@@ -50,7 +51,7 @@ function observe(attempt: ExecutionAttempt, observed: Observed): void {
       const hasRoom = offer(item);
       queuedRecords += recordsOf(item);
       observed.maxItemsPerChannel = Math.max(observed.maxItemsPerChannel, ch.size);
-      observed.maxItems = Math.max(observed.maxItems, attempt.transport.queuedItems());
+      observed.maxItems = Math.max(observed.maxItems, (attempt.transport as LocalTransport).queuedItems());
       observed.maxRecords = Math.max(observed.maxRecords, queuedRecords);
       return hasRoom;
     };

@@ -52,10 +52,10 @@ describe('operator list state changed in place after a barrier', () => {
     let thrown = false;
     const client = { completed: () => 0 };
     env
-      .fromSource(generatorSource({ count: COUNT, generate: (i) => ({ i }), ratePerSecond: 30_000 }))
+      .fromSource(generatorSource({ count: COUNT, generate: (i) => ({ i }), ratePerSecond: 15_000 }))
       .uid('src')
       .map((r) => {
-        if (!thrown && client.completed() >= 3) {
+        if (!thrown && client.completed() >= 2) {
           thrown = true;
           throw new Error('fails once, after some checkpoints');
         }

@@ -71,8 +71,9 @@ describe('checkpoint retention', () => {
     // After cancel: the newest three, kept; no remains of the aborted in-flight checkpoint.
     expect(await readdir(storage)).toEqual([JOB]);
     const all = (await readdir(join(storage, JOB))).sort();
-    // Beside the checkpoints, only the job's fencing epoch stays (the lease went with the run).
-    expect(all.filter((e) => e.startsWith('_'))).toEqual(['_epoch']);
+    // Beside the checkpoints, only the job's fencing epoch and its checkpoint history stay (the
+    // lease went with the run).
+    expect(all.filter((e) => e.startsWith('_'))).toEqual(['_checkpoint-history.json', '_epoch']);
     const entries = all.filter((e) => !e.startsWith('_'));
     expect(entries).toEqual([latestId - 2, latestId - 1, latestId].map((id) => `chk-${id}`).sort());
     for (const chk of entries) {

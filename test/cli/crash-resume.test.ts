@@ -42,7 +42,7 @@ describe('weir run killed with SIGKILL and run again with the same command', () 
       const where = random();
       const delay = Math.floor(random() * (where < 1 / 3 ? 20 : 300));
       const moment =
-        where < 1 / 3 ? run.waitFor(/"checkpoint triggered"/) : where < 2 / 3 ? run.waitFor(/"job started"/) : Promise.resolve('');
+        where < 1 / 3 ? run.waitFor(/"checkpoint triggered"/) : where < 2 / 3 ? run.waitFor(/"tasks running"/) : Promise.resolve('');
       const killAt = moment.then(() => new Promise((r) => setTimeout(r, delay)));
       const outcome = await Promise.race([killAt.then(() => 'kill' as const), run.exited.then(() => 'exited' as const)]);
       if (outcome === 'exited') {

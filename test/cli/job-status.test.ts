@@ -26,6 +26,13 @@ describe('JobClient.status()', () => {
       [2, ['v0'], 1000, 1000],
       [2, ['v1'], 1000, 0],
     ]);
+    // Per subtask, on the main thread (no workers): the counts add up to the task's.
+    expect(status.vertices[1].subtasks.map((s) => [s.index, s.thread])).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
+    expect(status.vertices[1].subtasks.reduce((n, s) => n + s.recordsIn, 0)).toBe(1000);
+    expect(status.threads.map((t) => t.thread)).toEqual([0]);
   });
 });
 

@@ -32,8 +32,9 @@ describe('a job started from a savepoint and killed with SIGKILL again and again
     const command = ['run', JOB, '--checkpoint-dir', ck, '--checkpoint-interval', '50', '--job-name', 'num', '--parallelism', String(PARALLELISM)];
     const env = { OUT_DIR: join(root, 'out'), COUNT: String(COUNT), KEYS: String(KEYS), RATE: '10000' };
 
-    // A first run, cancelled with a savepoint once it has checkpointed a while.
-    const first = startWeir(command, env);
+    // A first run, cancelled with a savepoint once it has checkpointed a while (slow enough not to
+    // finish first, however long the cancel command takes to start on a loaded machine).
+    const first = startWeir(command, { ...env, RATE: '2500' });
     await first.waitFor(/"checkpoint completed"/);
     await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 700)));
     const cancelled = await runWeir(['cancel', 'num', '--checkpoint-dir', ck, '--savepoint', join(root, 'sp')]);
@@ -48,7 +49,7 @@ describe('a job started from a savepoint and killed with SIGKILL again and again
       const p = startWeir(args, env);
       const early = random() < 0.4;
       const delay = Math.floor(random() * (early ? 40 : 20));
-      const moment = early ? p.waitFor(/"job started"/) : p.waitFor(/"checkpoint triggered"/);
+      const moment = early ? p.waitFor(/"tasks running"/) : p.waitFor(/"checkpoint triggered"/);
       const outcome = await Promise.race([moment.then(() => new Promise((r) => setTimeout(r, delay))).then(() => 'kill' as const), p.exited.then(() => 'exited' as const)]);
       if (outcome === 'exited') throw new Error(`seed ${seed}: run ${run} ended before its kill:\n${p.stderr()}`);
       p.kill('SIGKILL');

@@ -71,6 +71,28 @@ describe('redisListSource', () => {
     }
   });
 
+  it('reports its backlog: the queue and what it claimed but did not emit as lag, the rest of its processing list as processing', async () => {
+    const list = `${prefix()}:q`;
+    await push(list, 20);
+    const r = reader(list, { batchSize: 8, recordsPerPoll: 1 });
+    await r.start();
+    expect(await pollRecords(r, 3)).toEqual(range(0, 3));
+    // The backlog is read beside fetching, at most once a second: wait for a reading after the first claims.
+    let m = r.metrics();
+    const deadline = Date.now() + 5000;
+    while ((m.processingRecords ?? 0) < 3 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 50));
+      m = r.metrics();
+    }
+    await r.close();
+    const queued = await c.llen(list);
+    const claimed = await c.llen(`${list}:processing:0`);
+    expect(m.processingRecords).toBe(3);
+    // Everything not yet emitted: still queued, or claimed and not delivered (as of that reading).
+    expect(m.lagRecords! + m.processingRecords!).toBe(20);
+    expect(queued + claimed).toBe(20);
+  });
+
   it('replays a processing list from its head on a start without a checkpoint (a crash before the first one)', async () => {
     const list = `${prefix()}:q`;
     await push(list, 6);

@@ -17,7 +17,9 @@ export interface ChildJob {
 
 /** Starts `file` (TypeScript, run through tsx) with `env` added to the environment. */
 export function startChildJob(file: string, env: Record<string, string>): ChildJob {
-  const child = spawn(process.execPath, ['--import', TSX, file], {
+  // The development condition: @weir/* resolve to their sources, as in vitest (not to dist/, which
+  // only a build refreshes).
+  const child = spawn(process.execPath, ['--conditions=development', '--import', TSX, file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,19 +1,31 @@
 import { cancelCommand } from './commands/cancel.ts';
+import { checkpointsHistoryCommand } from './commands/checkpoints-history.ts';
 import { checkpointsInspectCommand } from './commands/checkpoints-inspect.ts';
 import { checkpointsListCommand } from './commands/checkpoints-list.ts';
 import type { Command } from './commands/command.ts';
+import { dlqListCommand } from './commands/dlq-list.ts';
+import { dlqPurgeCommand } from './commands/dlq-purge.ts';
+import { dlqReplayCommand } from './commands/dlq-replay.ts';
+import { initCommand } from './commands/init.ts';
 import { runCommand } from './commands/run.ts';
 import { savepointCommand } from './commands/savepoint.ts';
 import { statusCommand } from './commands/status.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { CliError, UsageError, firstLine } from './errors.ts';
 
 const COMMANDS: readonly Command[] = [
+  initCommand,
   runCommand,
   savepointCommand,
   cancelCommand,
   statusCommand,
   checkpointsListCommand,
   checkpointsInspectCommand,
+  checkpointsHistoryCommand,
+  dlqListCommand,
+  dlqReplayCommand,
+  dlqPurgeCommand,
+  verifyCommand,
 ];
 
 function overview(): string {
@@ -34,8 +46,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const two = argv.slice(0, 2).join(' ');
   const command = COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === argv[0]);
   if (command === undefined) {
-    const known = argv[0] === 'checkpoints' ? "'checkpoints list' or 'checkpoints inspect'" : `'${argv[0]}'`;
-    process.stderr.write(`weir: ${argv[0] === 'checkpoints' ? `expected ${known}` : `unknown command ${known}`}\n\n${overview()}\n`);
+    // A command group ('checkpoints', 'dlq') without a known subcommand: name the ones it has.
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => `'${c.name}'`);
+    const what = group.length > 0 ? `expected ${group.slice(0, -1).join(', ')} or ${group[group.length - 1]}` : `unknown command '${argv[0]}'`;
+    process.stderr.write(`weir: ${what}\n\n${overview()}\n`);
     return 2;
   }
   const args = argv.slice(command.name.split(' ').length);

@@ -40,3 +40,21 @@ export { RestoreError } from './checkpoint/restore/restored-job-state.ts';
 export { encodeMetadata } from './checkpoint/storage/metadata-serializer.ts';
 export { isSafeStateName, isCheckpointId } from './checkpoint/storage/paths.ts';
 export { assertStateName, inlineHandle, fileHandle, assertMetadataFits, verifyHandleBytes } from './checkpoint/storage/handle-rules.ts';
+// Testing helpers for users' own jobs.
+export * from './testing/index.ts';
+// Monitoring: the checkpoint history kept beside the checkpoints, and the job's plan.
+export type { TaskPlan } from './jobmanager/job-manager.ts';
+export type { SubtaskStatus, ThreadStatus } from './jobmanager/job-status.ts';
+export type { CheckpointStats, SubtaskStats } from './checkpoint/stats.ts';
+export {
+  CHECKPOINT_HISTORY_RECORD,
+  HISTORY_LIMITS,
+  decodeCheckpointHistory,
+  type CheckpointHistoryEntry,
+  type CheckpointHistoryRecord,
+  type CheckpointHistorySnapshot,
+  type FailureEntry,
+  type RunEntry,
+  type TaskInfo,
+} from './checkpoint/checkpoint-history.ts';
+export { CHECKPOINT_FAILURE_REASONS, failureMessage, type CheckpointFailureReason } from './checkpoint/failure-reason.ts';

@@ -207,3 +207,16 @@ export function deadLetterPositionsKey(deadLetterList: string): string {
 export function deadLetterBatchesKey(deadLetterList: string): string {
   return `${deadLetterList}:batches`;
 }
+
+/*
+ * Kept beside a dead-letter list by `weir dlq replay`:
+ *
+ * ```
+ * <dead-letter list>:replayed              hash   per target (queue or stream): letters replayed to it so far
+ * ```
+ */
+
+/** Letters replayed out of `deadLetterList`, per target (a hash: field = target key, value = count). */
+export function deadLetterReplayedKey(deadLetterList: string): string {
+  return `${deadLetterList}:replayed`;
+}

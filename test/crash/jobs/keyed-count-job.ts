@@ -5,7 +5,8 @@
  * expected output is known in advance, record by record.
  *
  * Configured by environment: CK_DIR, OUT_DIR, COUNT, KEYS, RATE, PARALLELISM, INTERVAL, CK_MODE,
- * COLUMNS_FROM (the heap backend's columnsFrom: 0 keeps the count in columns from the first checkpoint).
+ * COLUMNS_FROM (the heap backend's columnsFrom: 0 keeps the count in columns from the first checkpoint),
+ * WORKERS (worker threads, default 2), PAYLOAD (bytes of extra keyed state per key, so snapshots take a while).
  */
 import { HeapStateBackend, StreamEnvironment, fileSink, generatorSource } from '@weir/core';
 import { pino } from 'pino';
@@ -18,6 +19,8 @@ const e = StreamEnvironment.create({
   stateBackend: new HeapStateBackend(columnsFrom === undefined ? {} : { columnsFrom: Number(columnsFrom) }),
   logger: pino({ level: process.env.WEIR_LOG_LEVEL ?? 'info' }, pino.destination(2)),
 });
+// Two worker threads unless WORKERS says otherwise: crash tests kill jobs whose subtasks run on threads.
+e.setWorkers(Number(env('WORKERS', '2')));
 e.enableCheckpointing(Number(env('INTERVAL', '100')), {
   storage: env('CK_DIR'),
   mode: env('CK_MODE', 'exactly-once') as 'exactly-once' | 'at-least-once',
@@ -33,7 +36,7 @@ e.fromSource(
 )
   .uid('source')
   .keyBy((r) => r.k)
-  .process(new CountPerKey())
+  .process(new CountPerKey(Number(env('PAYLOAD', '0'))))
   .uid('count')
   .sinkTo(fileSink<Out>({ directory: env('OUT_DIR') }))
   .uid('sink');

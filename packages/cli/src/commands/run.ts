@@ -14,11 +14,15 @@ import { formatDuration } from '../progress/format.ts';
 import { ProgressReporter } from '../progress/progress-reporter.ts';
 import { StatusLine } from '../progress/status-line.ts';
 import type { Command } from './command.ts';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { WorkerJob } from '../job/worker-entry.ts';
 
 const OPTIONS = {
   'checkpoint-dir': { type: 'string' },
   'checkpoint-interval': { type: 'integer', min: 10 },
   parallelism: { type: 'integer', min: 1 },
+  workers: { type: 'integer', min: 1 },
   'job-name': { type: 'string' },
   'from-savepoint': { type: 'string' },
   'allow-non-restored-state': { type: 'flag' },
@@ -36,6 +40,8 @@ Runs the job FILE's default export defines; options override the job's own setti
   --checkpoint-dir DIR         checkpoint below DIR/<job> (turns checkpointing on)
   --checkpoint-interval MS     checkpoint every MS ms (default: the job's, else 1000)
   --parallelism N              default parallelism of the job's operators
+  --workers N                  threads the subtasks run on (default: one per core, at most the widest
+                               task's parallelism; 1 runs everything on the main thread)
   --job-name NAME              name of the job and its checkpoint directory (default: FILE's base name)
   --from-savepoint PATH        start from this savepoint or checkpoint instead of the latest checkpoint
   --allow-non-restored-state   drop state of operators the job no longer has
@@ -48,6 +54,9 @@ Runs the job FILE's default export defines; options override the job's own setti
 
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
 
+/** The module each worker thread runs to define the job (`.ts` in the repository, `.js` once built). */
+const WORKER_ENTRY = new URL(`../job/worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
 /** A bearer token shorter than this is refused (`--token`, `WEIR_TOKEN`). */
 const MIN_TOKEN_LENGTH = 16;
 
@@ -59,6 +68,8 @@ interface RunSettings {
   readonly port: number;
   readonly token: string | undefined;
   readonly overrides: RunOverrides;
+  /** Worker threads, when `--workers` is given. */
+  readonly workers: number | undefined;
   readonly logLevel: LevelWithSilent | undefined;
   readonly logFile: string | undefined;
 }
@@ -94,6 +105,7 @@ function parseRun(args: readonly string[]): RunSettings {
       allowNonRestoredState: o['allow-non-restored-state'],
       fresh: o.fresh,
     },
+    workers: o.workers,
     logLevel: o['log-level'] as LevelWithSilent | undefined,
     logFile: o['log-file'],
   };
@@ -115,11 +127,15 @@ export const runCommand: Command = {
       const env = StreamEnvironment.create({ logger });
       await defineJob(settings.file, definition, env);
       const checkpointing = configure(() => applyRunOverrides(env, settings.overrides));
+      const worker: WorkerJob = { file: resolve(settings.file), jobName: settings.jobName, overrides: settings.overrides };
+      env.setWorkers(settings.workers ?? availableParallelism(), { entry: WORKER_ENTRY, data: worker, execArgv: [] });
       if (checkpointing?.options.fresh === true) say(await describeFreshStart(settings.jobName, checkpointing.options));
       const server = await ControlServer.start(() => job.client, settings).catch((e: unknown) => {
         throw new CliError(`cannot start the control endpoint on ${settings.host}:${settings.port}: ${firstLine(e)}`, 2);
       });
       say(`control endpoint ${server.url}`);
+      const login = settings.token === undefined ? '' : ' (the browser asks for the token: any user name, the token as password)';
+      say(`dashboard ${server.dashboardUrl}   metrics ${server.metricsUrl}${login}`);
       try {
         job.client = configure(() => env.executeAsync(settings.jobName));
       } catch (e) {

@@ -1,6 +1,7 @@
 import type { CheckpointStatsSnapshot, JobStatus } from '@weir/core';
 import { parseArgs } from '../args/parse-args.ts';
 import { CONNECT_OPTIONS, CONNECT_USAGE, connect } from '../control/connect.ts';
+import { taskFlows } from '../metrics/task-flows.ts';
 import { formatBytes, formatCount, formatDuration, formatTable } from '../progress/format.ts';
 import type { Command } from './command.ts';
 
@@ -13,8 +14,9 @@ export const statusCommand: Command = {
   summary: "show a running job's state, tasks and checkpoints",
   usage: `usage: weir status JOB [--json]
 
-Shows the running job JOB: state, uptime, restarts, its tasks with parallelism and records in/out,
-and its latest checkpoints.
+Shows the running job JOB: state, uptime, restarts and the last failures, how busy each thread is,
+its tasks with parallelism, the threads their subtasks run on and records in/out, and its latest
+checkpoints.
   --json                 print { job, checkpoints } as JSON
 ${CONNECT_USAGE}`,
   async run(args) {
@@ -34,14 +36,24 @@ function describe(job: JobAnswer, checkpoints: CheckpointStatsSnapshot): string 
     const where = f.operator === undefined ? '' : ` in '${f.operator}' subtask ${(f.subtask ?? 0) + 1}${f.phase === undefined ? '' : ` (${f.phase})`}`;
     lines.push(`  failed ${new Date(f.time).toISOString()}${where}: ${f.message}`);
   }
+  const threads = job.threads ?? [];
+  if (threads.length > 0) {
+    const busy = threads.map((t) => `${t.thread === 0 ? 'main' : `worker ${t.thread}`} ${Math.round(t.utilization * 100)}%`);
+    lines.push(`threads (busy): ${busy.join(', ')}`);
+  }
   lines.push('');
-  const rows = [['TASK', 'PARALLELISM', 'RECORDS IN', 'RECORDS OUT', 'NAME']];
+  const rows = [['TASK', 'PARALLELISM', 'THREADS', 'RECORDS IN', 'RECORDS OUT', 'LAG', 'DEAD LETTERS', 'NAME']];
+  const flows = new Map(taskFlows(undefined, job, 0).map((f) => [f.task, f]));
   const read = new Set(job.vertices.flatMap((v) => v.inputs));
   for (const v of job.vertices) {
     // A source task reads no channel, a sink task writes none: nothing to count there.
     const recordsIn = v.inputs.length === 0 ? '-' : formatCount(v.recordsIn);
     const recordsOut = read.has(v.id) ? formatCount(v.recordsOut) : '-';
-    rows.push([v.id, String(v.parallelism), recordsIn, recordsOut, v.name]);
+    const onThreads = [...new Set((v.subtasks ?? []).map((s) => (s.thread === 0 ? 'main' : String(s.thread))))].join(',') || '-';
+    const flow = flows.get(v.id);
+    // Lag only where the source's readers report a backlog (Redis lists do).
+    const lag = flow?.lagRecords === undefined ? '-' : formatCount(flow.lagRecords);
+    rows.push([v.id, String(v.parallelism), onThreads, recordsIn, recordsOut, lag, formatCount(flow?.deadLetters ?? 0), v.name]);
   }
   lines.push(formatTable(rows), '');
   const { counts, history } = checkpoints;

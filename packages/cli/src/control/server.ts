@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobClient } from '@weir/core';
-import { hasBearerToken, refusesBrowserRequest } from './auth.ts';
+import { DASHBOARD_HEADERS, DashboardAssets } from '../dashboard/assets.ts';
+import { PrometheusMetrics } from '../metrics/prometheus.ts';
+import { hasToken, refusesBrowserRequest, refusesCrossSiteRequest } from './auth.ts';
 import { HttpError, readJsonBody, sendJson } from './http-json.ts';
-import { ROUTES } from './routes.ts';
+import { ROUTES, matchRoute } from './routes.ts';
 
 export interface ControlServerOptions {
   readonly host: string;
@@ -13,7 +15,18 @@ export interface ControlServerOptions {
   readonly token?: string;
 }
 
-/** The control endpoint of one running job (see `routes.ts` for the API). */
+/** What every request of one server shares. */
+interface Served {
+  readonly client: () => JobClient | undefined;
+  readonly token: string | undefined;
+  readonly metrics: PrometheusMetrics;
+  readonly dashboard: DashboardAssets;
+}
+
+/**
+ * The control endpoint of one running job: the JSON API (`routes.ts`), the Prometheus metrics
+ * (`GET /metrics`) and the dashboard (`GET /`), all under the same rules (`auth.ts`).
+ */
 export class ControlServer {
   readonly #server: Server;
 
@@ -30,8 +43,9 @@ export class ControlServer {
    * `client()` returns the job.
    */
   static async start(client: () => JobClient | undefined, options: ControlServerOptions): Promise<ControlServer> {
+    const served: Served = { client, token: options.token, metrics: new PrometheusMetrics(), dashboard: new DashboardAssets() };
     const server = createServer((req, res) => {
-      handle(client(), options.token, req, res).catch((e: unknown) => {
+      handle(served, req, res).catch((e: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
         else res.destroy();
       });
@@ -52,6 +66,16 @@ export class ControlServer {
     return `http://${host}:${this.port}`;
   }
 
+  /** The dashboard's address (the page itself is `/`). */
+  get dashboardUrl(): string {
+    return `${this.url}/`;
+  }
+
+  /** Where Prometheus scrapes. */
+  get metricsUrl(): string {
+    return `${this.url}/metrics`;
+  }
+
   /** Stops listening and closes every connection, leaving nothing to keep the process alive. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -63,29 +87,61 @@ export class ControlServer {
   }
 }
 
-async function handle(client: JobClient | undefined, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * The challenge of a 401: Bearer for programs; a browser opening a page (it accepts HTML) is also
+ * offered Basic, so that it asks the person for the token (as the password) and sends it from then on.
+ */
+function challenge(accept: string | undefined): string | string[] {
+  return (accept ?? '').includes('text/html') ? ['Bearer', 'Basic realm="weir", charset="UTF-8"'] : 'Bearer';
+}
+
+async function handle(served: Served, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
-  if (token !== undefined) {
-    if (!hasBearerToken(req.headers.authorization, token)) {
-      return sendJson(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+  const { host, origin } = req.headers;
+  const contentType = req.headers['content-type'];
+  if (served.token !== undefined) {
+    if (!hasToken(req.headers.authorization, served.token)) {
+      return sendJson(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': challenge(req.headers.accept) });
     }
+    const refused = refusesCrossSiteRequest(method, host, contentType, origin);
+    if (refused !== undefined) return sendJson(res, 403, { error: refused });
   } else {
-    const refused = refusesBrowserRequest(method, req.headers.host, req.headers['content-type']);
+    const refused = refusesBrowserRequest(method, host, contentType, origin);
     if (refused !== undefined) return sendJson(res, 403, { error: refused });
   }
-  const path = new URL(req.url ?? '/', 'http://control').pathname.replace(/\/+$/, '') || '/';
-  const onPath = ROUTES.filter((r) => r.path === path);
-  if (onPath.length === 0) return sendJson(res, 404, { error: `no route ${path}; try GET /job, GET /checkpoints, POST /savepoints, POST /cancel` });
-  const route = onPath.find((r) => r.method === method);
-  if (route === undefined) {
-    return sendJson(res, 405, { error: `${path} takes ${onPath.map((r) => r.method).join(', ')}` }, { allow: onPath.map((r) => r.method).join(', ') });
+  const url = new URL(req.url ?? '/', 'http://control');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const client = served.client();
+  if (method === 'GET' && (served.dashboard.has(url.pathname) || path === '/metrics')) {
+    if (path === '/metrics') return sendText(res, await served.metrics.render(client), served.metrics.contentType);
+    const file = await served.dashboard.get(url.pathname);
+    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, ...DASHBOARD_HEADERS });
+    return void res.end(file.body);
+  }
+  const onPath = ROUTES.flatMap((route) => {
+    const match = matchRoute(route, path);
+    return match === undefined ? [] : [{ route, id: match.id }];
+  });
+  if (onPath.length === 0) {
+    const known = 'GET / (the dashboard), GET /metrics, GET /job, GET /job/plan, GET /checkpoints, GET /checkpoints/history[/ID], POST /savepoints, POST /cancel';
+    return sendJson(res, 404, { error: `no route ${path}; try ${known}` });
+  }
+  const found = onPath.find((r) => r.route.method === method);
+  if (found === undefined) {
+    const allowed = [...new Set(onPath.map((r) => r.route.method))].join(', ');
+    return sendJson(res, 405, { error: `${path} takes ${allowed}` }, { allow: allowed });
   }
   if (client === undefined) return sendJson(res, 503, { error: 'the job is starting' }, { 'retry-after': '1' });
   try {
     const body = method === 'POST' ? await readJsonBody(req) : {};
-    sendJson(res, 200, await route.handle(client, body));
+    sendJson(res, 200, await found.route.handle(client, { body, id: found.id, query: url.searchParams }));
   } catch (e) {
     if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message });
     throw e;
   }
+}
+
+function sendText(res: ServerResponse, text: string, contentType: string): void {
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
 }

@@ -1,4 +1,5 @@
 import type { CheckpointStatsSnapshot, JobStatus } from '@weir/core';
+import { flowText, taskFlows } from '../metrics/task-flows.ts';
 import { formatDuration, formatRate } from './format.ts';
 
 /** What the progress line is drawn from: the job's status and checkpoint stats at one moment. */
@@ -55,10 +56,13 @@ export function statusText(previous: ProgressSample | undefined, now: ProgressSa
       : `chk ${latest.checkpointId} ${formatDuration(age)} ago`;
   };
   const failed = status.lastFailure === undefined || status.state === 'running' ? '' : ` (${status.lastFailure.message})`;
+  // Lag (where readers report it) and the most backpressured task, e.g. `lag 12.3k | bp 45% v1`.
+  const flow = flowText(taskFlows(previous?.status, status, seconds), formatRate);
+  const withFlow = (parts: string[]): string[] => (flow === undefined ? parts : [...parts.slice(0, 2), flow, ...parts.slice(2)]);
   const forms = [
-    [`${status.jobName} ${status.state} ${formatDuration(now.at - status.startedAt)}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(true), `restarts ${status.restarts}${failed}`],
-    [`${status.jobName} ${status.state}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(true), `restarts ${status.restarts}${failed}`],
-    [`${status.jobName} ${status.state}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(false), `restarts ${status.restarts}`],
+    withFlow([`${status.jobName} ${status.state} ${formatDuration(now.at - status.startedAt)}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(true), `restarts ${status.restarts}${failed}`]),
+    withFlow([`${status.jobName} ${status.state}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(true), `restarts ${status.restarts}${failed}`]),
+    withFlow([`${status.jobName} ${status.state}`, `in ${inRate}/s out ${outRate}/s`, checkpoint(false), `restarts ${status.restarts}`]),
     [status.state, `${inRate}/s → ${outRate}/s`, checkpoint(false), `↻${status.restarts}`],
   ].map((parts) => parts.join(' | '));
   return forms.find((f) => f.length <= width) ?? forms[forms.length - 1];

@@ -1,6 +1,13 @@
 import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Sink } from '../connector/sink.ts';
-import type { OneInputTransformation, Partitioner, PartitionTransformation, Transformation } from '../graph/transformation.ts';
+import type {
+  OneInputTransformation,
+  Partitioner,
+  PartitionTransformation,
+  SideOutputTransformation,
+  Transformation,
+  TwoInputTransformation,
+} from '../graph/transformation.ts';
 import type { OperatorSpec } from '../graph/operator-spec.ts';
 import type { Key } from '../state/key.ts';
 import { ConfigError, requireInteger } from '../util/config-error.ts';
@@ -15,6 +22,11 @@ import type {
   ReduceFunction,
 } from './functions.ts';
 import type { StreamEnvironment } from './stream-environment.ts';
+import type { OutputTag } from './output-tag.ts';
+import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+import { IntervalJoin } from './interval-join.ts';
+import type { WindowAssigner } from './windowing/window-assigner.ts';
+import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.ts';
 
 type OperatorFlatMap = (value: unknown, out: Collector<unknown>) => void;
 
@@ -87,6 +99,36 @@ export class DataStream<T> {
     return new DataStream<T>(this.env, t);
   }
 
+  /**
+   * The side output `tag` of the operator that produced this stream (Flink's
+   * `getSideOutput`): late records of a window with `sideOutputLateData(tag)`, or what a process
+   * function emitted with `ctx.output(tag, value)`.
+   */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    const t = this.#operatorSetting('getSideOutput');
+    const side: SideOutputTransformation = { ...this.#virtual(`side output '${tag.id}'`), type: 'side-output', input: t, tag: tag.id };
+    return new DataStream<X>(this.env, side);
+  }
+
+  /**
+   * Joins this stream with another into one operator with two inputs (Flink's `connect`), for a
+   * {@link CoProcessFunction}. Key both streams (`a.keyBy(f).connect(b.keyBy(g))`) for keyed state
+   * and timers shared by both inputs.
+   */
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+    return new ConnectedStreams<T, T2>(<R>(name: string, spec: OperatorSpec) => this.twoInput<R>(other, name, spec));
+  }
+
+  /**
+   * Windows over the whole stream, not per key (Flink's `windowAll`): runs in one subtask
+   * (parallelism 1), as Flink's does.
+   * @example `clicks.windowAll(tumblingEventTime({ size: 60_000 })).aggregate(count)`
+   */
+  windowAll(assigner: WindowAssigner): AllWindowedStream<T> {
+    const keyed = this.keyBy(() => 0);
+    return new AllWindowedStream<T>(assigner, <R>(name: string, spec: OperatorSpec) => keyed.transform<R>(name, spec).setParallelism(1));
+  }
+
   /** Writes the stream to a sink. */
   sinkTo(sink: Sink<T>): DataStreamSink<T> {
     const t = this.#physical('sink', 'Sink', { kind: 'sink', sink: sink as Sink<unknown> });
@@ -140,7 +182,7 @@ export class DataStream<T> {
    */
   onError(policy: ErrorPolicy): this {
     const t = this.#operatorSetting('onError');
-    if (t.type !== 'operator') throw new TypeError(`onError() applies to an operator with a user function; '${t.name}' is a ${t.type}`);
+    if (t.type !== 'operator' && t.type !== 'two-input') throw new TypeError(`onError() applies to an operator with a user function; '${t.name}' is a ${t.type}`);
     if (policy !== 'fail') {
       if (typeof policy !== 'object' || policy === null || typeof policy.deadLetter?.send !== 'function') {
         throw new ConfigError('onError', "onError() takes 'fail' or { deadLetter: DeadLetterQueue, attempts?: number }");
@@ -154,6 +196,14 @@ export class DataStream<T> {
   /** @internal Adds a one-input operator fed by this stream. */
   protected transform<R>(name: string, operator: OperatorSpec): DataStream<R> {
     return new DataStream<R>(this.env, this.#physical('operator', name, operator));
+  }
+
+  /** @internal Adds a two-input operator fed by this stream (input 1) and `other` (input 2). */
+  protected twoInput<R>(other: DataStream<unknown>, name: string, operator: OperatorSpec): DataStream<R> {
+    if (other.env !== this.env) throw new TypeError('connect/intervalJoin: both streams must belong to the same StreamEnvironment');
+    const t: TwoInputTransformation = { ...this.#common(name), type: 'two-input', input: this.transformation, input2: other.transformation, operator };
+    this.env.addTransformation(t);
+    return new DataStream<R>(this.env, t);
   }
 
   #physical(type: 'operator' | 'sink', name: string, operator: OperatorSpec): OneInputTransformation {
@@ -176,7 +226,7 @@ export class DataStream<T> {
 
   #operatorSetting(method: string): Transformation {
     const t = this.transformation;
-    if (t.type === 'partition' || t.type === 'union') {
+    if (t.type === 'partition' || t.type === 'union' || t.type === 'side-output') {
       throw new TypeError(`${method}() applies to an operator; '${t.name}' only routes records: call it on the operator before`);
     }
     return t;
@@ -196,9 +246,38 @@ export class KeyedStream<K extends Key, T> extends DataStream<T> {
     return this.transform<T>('Reduce', { kind: 'reduce', fn: fn as (a: unknown, b: unknown) => unknown });
   }
 
-  /** Applies a {@link KeyedProcessFunction} with keyed state; each subtask gets its own copy of `fn`. */
+  /**
+   * Applies a {@link KeyedProcessFunction} with keyed state and timers; each subtask gets its own
+   * copy of `fn`.
+   */
   override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {
     return this.transform<R>('KeyedProcess', { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
+  }
+
+  /**
+   * Groups each key's records into windows (Flink's `window`): tumbling, sliding or session, in
+   * event or processing time. Finish with `reduce`, `aggregate` or `process`.
+   * @example `bids.keyBy((b) => b.auction).window(slidingEventTime({ size: 10_000, slide: 2_000 })).aggregate(count)`
+   */
+  window(assigner: WindowAssigner): WindowedStream<K, T> {
+    return new WindowedStream<K, T>(assigner, <R>(name: string, spec: OperatorSpec) => this.transform<R>(name, spec));
+  }
+
+  /** Both streams keyed by the same key type: a {@link KeyedCoProcessFunction} sees them with shared keyed state and timers. */
+  override connect<T2>(other: KeyedStream<K, T2>): KeyedConnectedStreams<K, T, T2>;
+  override connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  override connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> | KeyedConnectedStreams<K, T, T2> {
+    const make = <R>(name: string, spec: OperatorSpec) => this.twoInput<R>(other, name, spec);
+    return other instanceof KeyedStream ? new KeyedConnectedStreams<K, T, T2>(make) : new ConnectedStreams<T, T2>(make);
+  }
+
+  /**
+   * Joins each record of this stream with the records of `other` with the same key whose time lies
+   * in an interval around its own (Flink's interval join); event time only.
+   * @example `auctions.keyBy((a) => a.seller).intervalJoin(persons.keyBy((p) => p.id)).between(-10_000, 0).process(fn)`
+   */
+  intervalJoin<T2>(other: KeyedStream<K, T2>): IntervalJoin<K, T, T2> {
+    return new IntervalJoin<K, T, T2>(<R>(name: string, spec: OperatorSpec) => this.twoInput<R>(other, name, spec));
   }
 }
 

@@ -10,6 +10,33 @@ export type {
   RuntimeContext,
   KeyedRuntimeContext,
   KeyedContext,
+  OnTimerContext,
   ProcessFunction,
-  KeyedProcessFunction,
+  TimerService,
+  TimeDomain,
+  AggregateFunction,
+  CoProcessContext,
+  ProcessJoinContext,
 } from './functions.ts';
+export { KeyedProcessFunction, CoProcessFunction, KeyedCoProcessFunction, ProcessJoinFunction } from './functions.ts';
+export { OutputTag } from './output-tag.ts';
+export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+export { IntervalJoin, IntervalJoined } from './interval-join.ts';
+export { watermarks, WatermarkStrategy, BoundedOutOfOrdernessWatermarks, type WatermarkGenerator, type WatermarkOutput, type TimestampAssigner } from './watermarks/index.ts';
+export {
+  tumblingEventTime,
+  tumblingProcessingTime,
+  slidingEventTime,
+  slidingProcessingTime,
+  eventTimeSessions,
+  processingTimeSessions,
+  assignWindows,
+  type WindowAssigner,
+  type TumblingWindows,
+  type SlidingWindows,
+  type SessionWindows,
+} from './windowing/window-assigner.ts';
+export { maxTimestamp, windowStart, type TimeWindow } from './windowing/time-window.ts';
+export { mergeWindows, type MergedWindow } from './windowing/merge-windows.ts';
+export { ProcessWindowFunction, ProcessAllWindowFunction, type WindowContext } from './windowing/window-functions.ts';
+export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.ts';

@@ -7,7 +7,9 @@ import type { JobExecutionResult } from '../jobmanager/job-result.ts';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { HeapStateBackend } from '../state/heap/heap-state-backend.ts';
 import type { StateBackend } from '../state/state-backend.ts';
-import { requireInteger } from '../util/config-error.ts';
+import { ConfigError, requireInteger } from '../util/config-error.ts';
+import { pathToFileURL } from 'node:url';
+import type { WorkerEntry } from '../jobmanager/worker-entry.ts';
 import { createLogger } from '../util/logger.ts';
 import { DataStream } from './data-stream.ts';
 import { CHECKPOINT_DEFAULTS, resolveCheckpointConfig, type CheckpointConfig, type CheckpointConfigOptions } from '../checkpoint/checkpoint-config.ts';
@@ -17,6 +19,7 @@ import type { RestartStrategyFactory } from '../jobmanager/restart/restart-strat
 import { exponentialBackoff } from '../jobmanager/restart/exponential-backoff.ts';
 import { noRestart } from '../jobmanager/restart/no-restart.ts';
 import { rejectUnknownOptions } from '../util/options.ts';
+import type { WatermarkStrategy } from './watermarks/watermark-strategy.ts';
 
 const CHECKPOINT_OPTION_KEYS = Object.keys(CHECKPOINT_DEFAULTS);
 
@@ -76,6 +79,8 @@ export class StreamEnvironment {
   #checkpointing: { config: CheckpointConfig; options: CheckpointingOptions } | undefined;
   #restartStrategy: RestartStrategyFactory | undefined;
   #cancellationTimeoutMs = 10_000;
+  #autoWatermarkInterval = 200;
+  #workers: { count: number; entry: WorkerEntry } | null = null;
   #nextId = 0;
   readonly #transformations: Transformation[] = [];
 
@@ -168,13 +173,66 @@ export class StreamEnvironment {
     return this;
   }
 
-  /** A bounded, non-parallel stream of the given elements, in order. */
-  fromCollection<T>(items: Iterable<T>, name = 'Collection Source'): DataStream<T> {
-    return this.fromSource(collectionSource(items), name);
+  /**
+   * Runs the job's subtasks on `count` worker threads (default: all on this thread, one event
+   * loop). Each worker loads the job as this process did (by default it runs this process's main
+   * module again, with the same Node options) and defines the job again; its `execute` call then
+   * serves the subtasks the main thread places on it instead of running the job. So code at module
+   * level runs once per thread, functions and connectors are each thread's own, and module-level
+   * variables are not shared between subtasks on different threads. The job must be defined the
+   * same way in every thread (the threads check it). The JobManager and the checkpoint coordinator
+   * stay on this thread. `weir run --workers N` sets this for a job file.
+   *
+   * @param options.entry the module a worker runs (default `process.argv[1]`); `options.data` is
+   *   passed to it as `workerData.app`; `options.execArgv` its Node options (default `process.execArgv`).
+   */
+  setWorkers(count: number, options: { entry?: string | URL; execArgv?: readonly string[]; data?: unknown } = {}): this {
+    requireInteger('workers', count, 1);
+    rejectUnknownOptions('setWorkers', options, ['entry', 'execArgv', 'data']);
+    const entry = options.entry ?? process.argv[1];
+    if (count > 1 && entry === undefined) throw new ConfigError('entry', 'setWorkers needs the module that defines the job (options.entry): this process has no main module');
+    this.#workers =
+      count === 1
+        ? null
+        : { count, entry: { url: entry instanceof URL ? entry : pathToFileURL(entry), execArgv: options.execArgv ?? process.execArgv, data: options.data } };
+    return this;
   }
 
-  /** A stream read from `source` by each of its parallel subtasks. */
-  fromSource<T>(source: Source<T>, name = 'Source'): DataStream<T> {
+  /** Worker threads the job runs on (1: the main thread only). */
+  getWorkers(): number {
+    return this.#workers?.count ?? 1;
+  }
+
+  /**
+   * How often sources emit watermarks (Flink's `setAutoWatermarkInterval`), in ms of processing
+   * time; default 200. `0` emits after every poll of a reader (about 512 records): more watermarks,
+   * sooner results, a little more overhead.
+   */
+  setAutoWatermarkInterval(ms: number): this {
+    this.#autoWatermarkInterval = requireInteger('autoWatermarkInterval', ms, 0);
+    return this;
+  }
+
+  getAutoWatermarkInterval(): number {
+    return this.#autoWatermarkInterval;
+  }
+
+  /** A bounded, non-parallel stream of the given elements, in order. */
+  fromCollection<T>(items: Iterable<T>, name = 'Collection Source'): DataStream<T> {
+    return this.fromSource(collectionSource(items), undefined, name);
+  }
+
+  /**
+   * A stream read from `source` by each of its parallel subtasks. With a watermark strategy, its
+   * records have event time and it emits watermarks (per split), for event-time windows and timers.
+   *
+   * @example `env.fromSource(src, watermarks.boundedOutOfOrderness<Bid>((b) => b.dateTime, 5_000))`
+   */
+  fromSource<T>(source: Source<T>, name?: string): DataStream<T>;
+  fromSource<T>(source: Source<T>, watermarkStrategy: WatermarkStrategy<T> | undefined, name?: string): DataStream<T>;
+  fromSource<T>(source: Source<T>, strategyOrName?: WatermarkStrategy<T> | string, sourceName?: string): DataStream<T> {
+    const watermarkStrategy = typeof strategyOrName === 'string' ? undefined : strategyOrName;
+    const name = typeof strategyOrName === 'string' ? strategyOrName : (sourceName ?? 'Source');
     const t: SourceTransformation = {
       type: 'source',
       id: this.nextTransformationId(),
@@ -184,6 +242,8 @@ export class StreamEnvironment {
       maxParallelism: undefined,
       chainable: true,
       source: source as Source<unknown>,
+      watermarkStrategy: watermarkStrategy as WatermarkStrategy<unknown> | undefined,
+      autoWatermarkInterval: this.#autoWatermarkInterval,
     };
     this.addTransformation(t);
     return new DataStream<T>(this, t);
@@ -197,6 +257,8 @@ export class StreamEnvironment {
   /** Starts the job and returns at once: for unbounded jobs that run until `cancel()`. Invalid graphs throw here. */
   executeAsync(jobName = 'weir-job'): JobClient {
     const cp = this.#checkpointing;
+    // The interval as set when the job is submitted, whenever it was set.
+    for (const t of this.#transformations) if (t.type === 'source') t.autoWatermarkInterval = this.#autoWatermarkInterval;
     return JobManager.submit({
       checkpointing:
         cp === undefined
@@ -219,6 +281,7 @@ export class StreamEnvironment {
       batchSize: this.#batchSize,
       channelCapacity: this.#channelCapacity,
       cancellationTimeoutMs: this.#cancellationTimeoutMs,
+      workers: this.#workers,
       stateBackend: this.#stateBackend,
       logger: this.#logger ?? createLogger(),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointStatsTracker } from './stats.ts';
+import { CheckpointStatsTracker, type CheckpointStats } from './stats.ts';
 
 const metrics = (stateSize: number) => ({ alignmentMs: 1, syncMs: 2, asyncMs: 3, stateSize });
 
@@ -21,8 +21,8 @@ describe('CheckpointStatsTracker', () => {
       durationMs: 70,
       stateSize: 15,
       subtasks: [
-        { taskKey: 'v1#0', alignmentMs: 1, syncMs: 2, asyncMs: 3, stateSize: 10 },
-        { taskKey: 'v2#0', alignmentMs: 1, syncMs: 2, asyncMs: 3, stateSize: 5 },
+        { taskKey: 'v1#0', alignmentMs: 1, syncMs: 2, asyncMs: 3, stateSize: 10, ackDelayMs: 40 },
+        { taskKey: 'v2#0', alignmentMs: 1, syncMs: 2, asyncMs: 3, stateSize: 5, ackDelayMs: 50 },
       ],
     });
   });
@@ -71,6 +71,39 @@ describe('CheckpointStatsTracker', () => {
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
     (snapshot.history[0].subtasks as unknown[]).length = 0;
     expect(tracker.snapshot().history[0].subtasks).toHaveLength(1);
+  });
+
+  it('hands every checkpoint that ends to its listeners, once, as a copy', () => {
+    const tracker = new CheckpointStatsTracker();
+    const ended: CheckpointStats[] = [];
+    const stop = tracker.onEnded((s) => ended.push(s));
+    tracker.onEnded(() => {
+      throw new Error('a listener that throws changes nothing');
+    });
+    tracker.reportTriggered(1, 'checkpoint', 0);
+    tracker.reportAcknowledged(1, 'v0#0', metrics(3), 4);
+    tracker.reportCompleted(1, 5);
+    tracker.reportCompleted(1, 6);
+    tracker.reportTriggered(2, 'savepoint', 10);
+    tracker.reportFailed(2, 30, 'expired');
+    stop();
+    tracker.reportTriggered(3, 'checkpoint', 40);
+    tracker.reportFailed(3, 41, 'expired');
+    expect(ended.map((s) => [s.checkpointId, s.status, s.durationMs])).toEqual([
+      [1, 'completed', 5],
+      [2, 'failed', 20],
+    ]);
+    (ended[0].subtasks as unknown[]).length = 0;
+    expect(tracker.snapshot().latestCompleted?.subtasks).toHaveLength(1);
+  });
+
+  it('still ends a checkpoint in progress that has left the last N', () => {
+    const tracker = new CheckpointStatsTracker(1);
+    tracker.reportTriggered(1, 'checkpoint', 0);
+    tracker.reportTriggered(2, 'checkpoint', 1);
+    tracker.reportAcknowledged(1, 'v0#0', metrics(7), 2);
+    tracker.reportCompleted(1, 3);
+    expect(tracker.snapshot()).toMatchObject({ counts: { completed: 1, inProgress: 1 }, latestCompleted: { checkpointId: 1, stateSize: 7 } });
   });
 
   it('refuses a history size below 1', () => {

@@ -5,13 +5,16 @@ import type { SubtaskCheckpointMetrics } from './types.ts';
  * Checkpoint statistics: the last `historySize` checkpoints (in progress, completed or failed),
  * counts since the tracker was made, and the latest completed checkpoint even once it has left the
  * history. Pure bookkeeping, no I/O and no clock: callers pass times in. `snapshot()` is plain
- * JSON-able data, so it can be persisted beside the checkpoints and shown by the CLI.
+ * JSON-able data; every checkpoint that ends is also handed to the {@link onEnded} listeners (the
+ * persisted history, `checkpoint-history.ts`, is one).
  */
 export class CheckpointStatsTracker {
   readonly #historySize: number;
   /** Oldest first; at most `historySize` entries. */
   readonly #history: MutableStats[] = [];
-  readonly #inProgress = new Set<number>();
+  /** Checkpoints in progress, also once they left `#history` (many triggered, few ending). */
+  readonly #inProgress = new Map<number, MutableStats>();
+  readonly #listeners = new Set<(ended: CheckpointStats) => void>();
   #completed = 0;
   #failed = 0;
   #latestCompleted: CheckpointStats | null = null;
@@ -23,40 +26,64 @@ export class CheckpointStatsTracker {
 
   /** A checkpoint was triggered at `triggeredAt`. */
   reportTriggered(checkpointId: number, kind: 'checkpoint' | 'savepoint', triggeredAt: number): void {
-    this.#inProgress.add(checkpointId);
-    this.#history.push({ checkpointId, kind, status: 'in-progress', triggeredAt, durationMs: 0, stateSize: 0, subtasks: [] });
+    const entry: MutableStats = { checkpointId, kind, status: 'in-progress', triggeredAt, durationMs: 0, stateSize: 0, subtasks: [] };
+    this.#inProgress.set(checkpointId, entry);
+    this.#history.push(entry);
     if (this.#history.length > this.#historySize) this.#history.shift();
   }
 
   /** A subtask acknowledged at `at`; the duration of an in-progress checkpoint runs to its latest ack. */
   reportAcknowledged(checkpointId: number, taskKey: string, metrics: SubtaskCheckpointMetrics, at: number): void {
-    const entry = this.#find(checkpointId);
-    if (entry === undefined || entry.status !== 'in-progress') return;
-    entry.subtasks.push({ taskKey, ...pickMetrics(metrics) });
+    const entry = this.#inProgress.get(checkpointId);
+    if (entry === undefined) return;
+    const ackDelayMs = Math.max(0, at - entry.triggeredAt);
+    entry.subtasks.push({ taskKey, ...pickMetrics(metrics), ackDelayMs });
     entry.stateSize += metrics.stateSize;
-    entry.durationMs = Math.max(0, at - entry.triggeredAt);
+    entry.durationMs = ackDelayMs;
   }
 
   /** A checkpoint completed at `completedAt`. */
   reportCompleted(checkpointId: number, completedAt: number): void {
-    if (!this.#inProgress.delete(checkpointId)) return;
-    this.#completed += 1;
-    const entry = this.#find(checkpointId);
+    const entry = this.#inProgress.get(checkpointId);
     if (entry === undefined) return;
+    this.#inProgress.delete(checkpointId);
+    this.#completed += 1;
     entry.status = 'completed';
     entry.durationMs = Math.max(0, completedAt - entry.triggeredAt);
     this.#latestCompleted = copy(entry);
+    this.#emitEnded(entry);
   }
 
   /** A checkpoint failed (aborted) at `failedAt` for `reason`. */
   reportFailed(checkpointId: number, failedAt: number, reason: CheckpointFailureReason): void {
-    if (!this.#inProgress.delete(checkpointId)) return;
-    this.#failed += 1;
-    const entry = this.#find(checkpointId);
+    const entry = this.#inProgress.get(checkpointId);
     if (entry === undefined) return;
+    this.#inProgress.delete(checkpointId);
+    this.#failed += 1;
     entry.status = 'failed';
     entry.failureReason = reason;
     entry.durationMs = Math.max(0, failedAt - entry.triggeredAt);
+    this.#emitEnded(entry);
+  }
+
+  /**
+   * Calls `listener` with a copy of every checkpoint that ends (completed or failed), synchronously,
+   * on the coordinator's path: a listener only records and returns (its errors are swallowed).
+   * Returns the function that removes it.
+   */
+  onEnded(listener: (ended: CheckpointStats) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  #emitEnded(entry: MutableStats): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(copy(entry));
+      } catch {
+        // Statistics must never fail a checkpoint.
+      }
+    }
   }
 
   /** A copy of everything tracked, newest checkpoint first. */
@@ -68,9 +95,6 @@ export class CheckpointStatsTracker {
     };
   }
 
-  #find(checkpointId: number): MutableStats | undefined {
-    return this.#history.find((entry) => entry.checkpointId === checkpointId);
-  }
 }
 
 /** Statistics of one checkpoint. */
@@ -101,6 +125,8 @@ export interface SubtaskStats {
   /** The background part, from when the upload queue starts it to the acknowledgement: encoding the rest, and writing. */
   readonly asyncMs: number;
   readonly stateSize: number;
+  /** Trigger to this subtask's acknowledgement at the coordinator: the largest is the subtask that held the checkpoint up. */
+  readonly ackDelayMs: number;
 }
 
 /** What {@link CheckpointStatsTracker.snapshot} returns: plain data. */
@@ -119,6 +145,6 @@ function copy(entry: CheckpointStats): MutableStats {
   return { ...entry, subtasks: entry.subtasks.map((subtask) => ({ ...subtask })) };
 }
 
-function pickMetrics(metrics: SubtaskCheckpointMetrics): Omit<SubtaskStats, 'taskKey'> {
+function pickMetrics(metrics: SubtaskCheckpointMetrics): Omit<SubtaskStats, 'taskKey' | 'ackDelayMs'> {
   return { alignmentMs: metrics.alignmentMs, syncMs: metrics.syncMs, asyncMs: metrics.asyncMs, stateSize: metrics.stateSize };
 }

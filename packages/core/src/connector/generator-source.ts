@@ -1,5 +1,5 @@
 import { requireInteger, ConfigError } from '../util/config-error.ts';
-import type { InputStatus, Source, SourceOutput, SourceReader, SourceReaderContext } from './source.ts';
+import type { InputStatus, ReaderOutput, Source, SourceOutput, SourceReader, SourceReaderContext } from './source.ts';
 import { rejectUnknownOptions } from '../util/options.ts';
 
 /** Options of {@link generatorSource}. */
@@ -78,7 +78,12 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
     this.#startedAt = performance.now();
   }
 
-  pollNext(output: SourceOutput<T>): InputStatus {
+  /**
+   * Each split emits through its own output: with a watermark strategy, splits that a restore at
+   * another parallelism gave to one reader keep their own watermarks (one may be far behind the
+   * other), and a finished split stops holding event time back.
+   */
+  pollNext(output: ReaderOutput<T>): InputStatus {
     let budget = RECORDS_PER_POLL;
     if (this.ratePerSecond !== undefined) {
       const due = Math.floor(((performance.now() - this.#startedAt) * this.ratePerSecond) / 1000) - this.#emitted;
@@ -93,13 +98,17 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
       const stride = this.#strides[j];
       const end = this.count;
       const generate = this.generate;
-      while (budget > 0 && i < end) {
-        output.collect(generate(i));
-        i += stride;
-        budget--;
-        this.#emitted++;
+      if (i < end) {
+        const splitOutput: SourceOutput<T> = output.createOutputForSplit?.(String(this.#splitIds[j])) ?? output;
+        while (budget > 0 && i < end) {
+          splitOutput.collect(generate(i));
+          i += stride;
+          budget--;
+          this.#emitted++;
+        }
+        this.#next[j] = i;
+        if (i >= end) output.releaseOutputForSplit?.(String(this.#splitIds[j]));
       }
-      this.#next[j] = i;
       if (budget > 0 || i >= end) this.#current = j + 1 === n ? 0 : j + 1;
     }
     return this.#hasMore() ? 'more' : 'end';

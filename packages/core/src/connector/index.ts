@@ -1,4 +1,4 @@
-export type { Source, SourceReader, SourceReaderContext, SourceOutput, InputStatus } from './source.ts';
+export type { Source, SourceReader, SourceReaderContext, SourceOutput, ReaderOutput, InputStatus, SourceReaderMetrics } from './source.ts';
 export type { Sink, SinkWriter, SinkWriterContext } from './sink.ts';
 export { generatorSource, type GeneratorSourceOptions, type GeneratorSplit } from './generator-source.ts';
 export { collectionSource, type CollectionPosition } from './collection-source.ts';

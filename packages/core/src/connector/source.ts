@@ -35,7 +35,35 @@ export interface SourceReaderContext<S = unknown> {
 
 /** What a reader emits records into. */
 export interface SourceOutput<T> {
-  collect(record: T): void;
+  /**
+   * Emits one record. `timestamp` is the time the source knows for it (a Redis entry id's time, a
+   * Kafka record's timestamp), in ms: the job's watermark strategy turns it into the record's
+   * event time (its timestamp assigner gets it as `sourceTimestamp`; without an assigner it is the
+   * event time).
+   */
+  collect(record: T, timestamp?: number): void;
+}
+
+/**
+ * The output a reader polls into (Flink's ReaderOutput). A reader with several splits that advance
+ * at their own pace (one Redis stream each, say) emits each split's records through
+ * `createOutputForSplit(id)`: with a watermark strategy, every split then has its own watermark
+ * generator and idleness, and the subtask's watermark is the minimum over its active splits, so a
+ * fast split does not make a slow one's records late.
+ *
+ * The task always passes all three methods; they are optional so that a test can poll a reader
+ * with a plain `{ collect }`: call them as `output.createOutputForSplit?.(id) ?? output`.
+ */
+export interface ReaderOutput<T> extends SourceOutput<T> {
+  /** The output of split `splitId` (the same object for the same id until released). */
+  createOutputForSplit?(splitId: string): SourceOutput<T>;
+  /** The split is gone (finished or handed away): it no longer holds event time back. */
+  releaseOutputForSplit?(splitId: string): void;
+  /**
+   * The reader has nothing to read (no split assigned, say): it does not hold event time back
+   * until it emits again. Records emitted afterwards make it active again.
+   */
+  markIdle?(): void;
 }
 
 /** `'more'`: call again soon; `'nothing-available'`: wait for `isAvailable()`; `'end'`: finished for good. */
@@ -49,7 +77,7 @@ export interface SourceReader<T, S = unknown> {
    * Emits a bounded number of records (a batch worth) into `output` and says what is next.
    * Must not block; fetch asynchronously and report `'nothing-available'` meanwhile.
    */
-  pollNext(output: SourceOutput<T>): InputStatus;
+  pollNext(output: ReaderOutput<T>): InputStatus;
   /** Resolves when `pollNext` has something again. Called only after `'nothing-available'`. */
   isAvailable(): Promise<void>;
   /**
@@ -61,4 +89,17 @@ export interface SourceReader<T, S = unknown> {
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
   close?(): void | Promise<void>;
+  /**
+   * The reader's backlog for metrics and the dashboard: synchronous and cheap, the figures it last
+   * read in the background (never a round trip per call). Called now and then, not per record.
+   */
+  metrics?(): SourceReaderMetrics;
+}
+
+/** What a source reader knows about its backlog. Leave out what it cannot tell exactly. */
+export interface SourceReaderMetrics {
+  /** Entries not read yet: waiting in the queue, or fetched and not yet emitted. */
+  readonly lagRecords?: number;
+  /** Entries emitted but not yet released by a complete checkpoint (a list's processing lists). */
+  readonly processingRecords?: number;
 }

@@ -1,6 +1,7 @@
+import type { WatermarkStrategy } from '../api/watermarks/watermark-strategy.ts';
 import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Source } from '../connector/source.ts';
-import { needsKeyedInput, type OperatorSpec } from './operator-spec.ts';
+import { isTwoInput, makesTimestamps, needsKeyedInput, type OperatorSpec } from './operator-spec.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { ConfigError } from '../util/config-error.ts';
 import { GraphError } from './graph-error.ts';
@@ -17,7 +18,16 @@ export interface StreamNode {
   readonly keyed: boolean;
   readonly chainable: boolean;
   readonly source: Source<unknown> | undefined;
+  /** A source's watermark strategy; `undefined` for other nodes and for sources without event time. */
+  readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
+  /** How often (ms) a source emits watermarks; 0: after every poll of its reader. */
+  readonly autoWatermarkInterval: number;
   readonly operator: OperatorSpec | undefined;
+  /**
+   * Whether the node's output has event time (a source with a watermark strategy, a window, or
+   * anything downstream of one): its edges to other tasks then carry each record's timestamp.
+   */
+  hasTimestamps: boolean;
   /** What the operator does when its user function throws (`'fail'` unless set with `onError`). */
   readonly onError: ErrorPolicy;
   readonly inEdges: StreamEdge[];
@@ -28,6 +38,10 @@ export interface StreamEdge {
   readonly source: StreamNode;
   readonly target: StreamNode;
   readonly partitioner: Partitioner;
+  /** Which input of the target it feeds: 0, or 1 for the second input of a two-input operator. */
+  readonly input: 0 | 1;
+  /** Set when the edge carries the source's side output of this id, not its main output. */
+  readonly outputTag: string | undefined;
 }
 
 /** The job's operators and edges, virtual nodes resolved away, validated, in topological order. */
@@ -60,21 +74,29 @@ export function buildStreamGraph(
   for (const t of physical) {
     if (t.type === 'source') continue;
     const target = nodes.get(t.id)!;
-    for (const { from, partitioner } of resolveInputs(t.input)) {
-      const source = nodes.get(from.id);
-      if (source === undefined) throw new GraphError(`operator '${t.name}' reads from an operator that is not part of this job`);
-      const edge: StreamEdge = { source, target, partitioner: edgePartitioner(source, target, partitioner) };
-      source.outEdges.push(edge);
-      target.inEdges.push(edge);
-    }
+    const inputs = t.type === 'two-input' ? [t.input, t.input2] : [t.input];
+    inputs.forEach((input, i) => {
+      for (const { from, partitioner, tag } of resolveInputs(input)) {
+        const source = nodes.get(from.id);
+        if (source === undefined) throw new GraphError(`operator '${t.name}' reads from an operator that is not part of this job`);
+        const edge: StreamEdge = { source, target, partitioner: edgePartitioner(source, target, partitioner), input: i as 0 | 1, outputTag: tag };
+        source.outEdges.push(edge);
+        target.inEdges.push(edge);
+      }
+    });
   }
   const ordered = topologicalOrder([...nodes.values()]);
   validate(ordered);
+  // In topological order, every input's flag is known before its targets'.
+  for (const n of ordered) {
+    n.hasTimestamps =
+      n.watermarkStrategy !== undefined || (n.operator !== undefined && makesTimestamps(n.operator)) || n.inEdges.some((e) => e.source.hasTimestamps);
+  }
   return { jobName, nodes: ordered };
 }
 
 function isPhysical(t: Transformation): t is PhysicalTransformation {
-  return t.type === 'source' || t.type === 'operator' || t.type === 'sink';
+  return t.type === 'source' || t.type === 'operator' || t.type === 'sink' || t.type === 'two-input';
 }
 
 function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults): StreamNode {
@@ -90,22 +112,39 @@ function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults): Str
     keyed: t.type !== 'source' && needsKeyedInput(t.operator),
     chainable: t.chainable,
     source: t.type === 'source' ? t.source : undefined,
+    watermarkStrategy: t.type === 'source' ? t.watermarkStrategy : undefined,
+    autoWatermarkInterval: t.type === 'source' ? t.autoWatermarkInterval : 0,
     operator: t.type === 'source' ? undefined : t.operator,
+    hasTimestamps: false,
     onError: t.type === 'source' ? 'fail' : (t.onError ?? 'fail'),
     inEdges: [],
     outEdges: [],
   };
 }
 
-/** The physical upstream nodes of an input, each with the partitioner a virtual node on the way set. */
-function resolveInputs(t: Transformation, partitioner?: Partitioner): { from: PhysicalTransformation; partitioner?: Partitioner }[] {
+/**
+ * The physical upstream nodes of an input, each with the partitioner a virtual node on the way
+ * set, and the side output it is read from (if any).
+ */
+function resolveInputs(
+  t: Transformation,
+  partitioner?: Partitioner,
+  tag?: string,
+): { from: PhysicalTransformation; partitioner?: Partitioner; tag?: string }[] {
   switch (t.type) {
     case 'partition':
-      return resolveInputs(t.input, partitioner ?? t.partitioner);
+      return resolveInputs(t.input, partitioner ?? t.partitioner, tag);
     case 'union':
+      if (tag !== undefined) throw new GraphError(`getSideOutput('${tag}') applies to an operator, not to a union of streams`);
       return t.inputs.flatMap((i) => resolveInputs(i, partitioner));
+    case 'side-output':
+      if (tag !== undefined) throw new GraphError(`getSideOutput('${tag}') applies to an operator, not to another side output`);
+      if (t.input.type === 'partition' || t.input.type === 'union' || t.input.type === 'source' || t.input.type === 'side-output') {
+        throw new GraphError(`getSideOutput('${t.tag}') applies to an operator that emits side outputs (a window, a process function); '${t.input.name}' is a ${t.input.type}`);
+      }
+      return resolveInputs(t.input, partitioner, t.tag);
     default:
-      return [{ from: t, partitioner }];
+      return [{ from: t, partitioner, tag }];
   }
 }
 
@@ -169,7 +208,16 @@ function validate(nodes: readonly StreamNode[]): void {
       throw new ConfigError('parallelism', `source '${n.name}' supports parallelism up to ${max}, got ${n.parallelism}`);
     }
     if (n.keyed && n.inEdges.some((e) => e.partitioner.kind !== 'hash')) {
-      throw new GraphError(`operator '${n.name}' needs a keyed input: call keyBy(...) right before it`);
+      const two = n.operator !== undefined && isTwoInput(n.operator);
+      throw new GraphError(
+        two
+          ? `operator '${n.name}' needs both inputs keyed: call keyBy(...) on each stream before connect/intervalJoin`
+          : `operator '${n.name}' needs a keyed input: call keyBy(...) right before it`,
+      );
+    }
+    const spec = n.operator;
+    if (spec?.kind === 'window' && spec.assigner.kind === 'session' && spec.contents.type === 'aggregate' && spec.contents.aggregate.merge === undefined) {
+      throw new GraphError(`operator '${n.name}': session windows merge, so the aggregate function needs a merge(a, b) method`);
     }
     const other = uids.get(n.uid);
     if (other !== undefined) {

@@ -1,3 +1,4 @@
+import type { WatermarkStrategy } from '../api/watermarks/watermark-strategy.ts';
 import type { ErrorPolicy } from '../connector/dead-letter.ts';
 import type { Source } from '../connector/source.ts';
 import type { OperatorSpec } from './operator-spec.ts';
@@ -17,7 +18,13 @@ export type Partitioner =
  * A node of the job as the API builds it (Flink's Transformation). Physical ones become operators;
  * partition and union are virtual: they only shape the edges between physical ones.
  */
-export type Transformation = SourceTransformation | OneInputTransformation | PartitionTransformation | UnionTransformation;
+export type Transformation =
+  | SourceTransformation
+  | OneInputTransformation
+  | TwoInputTransformation
+  | PartitionTransformation
+  | UnionTransformation
+  | SideOutputTransformation;
 
 interface Common {
   readonly id: number;
@@ -35,6 +42,10 @@ interface Common {
 export interface SourceTransformation extends Common {
   readonly type: 'source';
   readonly source: Source<unknown>;
+  /** How records get event time and watermarks are made; `undefined`: no event time. */
+  readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
+  /** The environment's auto-watermark interval (ms), filled in when the job is submitted. */
+  autoWatermarkInterval: number;
 }
 
 export interface OneInputTransformation extends Common {
@@ -44,6 +55,23 @@ export interface OneInputTransformation extends Common {
   readonly operator: OperatorSpec;
   /** What to do when the user function throws; `undefined`: `'fail'`. Set by `onError(...)`. */
   onError?: ErrorPolicy;
+}
+
+/** An operator with two inputs (`connect`, `intervalJoin`): records of `input` and `input2` reach it apart. */
+export interface TwoInputTransformation extends Common {
+  readonly type: 'two-input';
+  /** The first input (the stream `connect` or `intervalJoin` was called on). */
+  readonly input: Transformation;
+  readonly input2: Transformation;
+  readonly operator: OperatorSpec;
+  onError?: ErrorPolicy;
+}
+
+/** The side output `tag` of the operator that produced `input` (virtual, as a partition). */
+export interface SideOutputTransformation extends Common {
+  readonly type: 'side-output';
+  readonly input: Transformation;
+  readonly tag: string;
 }
 
 export interface PartitionTransformation extends Common {
@@ -57,4 +85,4 @@ export interface UnionTransformation extends Common {
   readonly inputs: readonly Transformation[];
 }
 
-export type PhysicalTransformation = SourceTransformation | OneInputTransformation;
+export type PhysicalTransformation = SourceTransformation | OneInputTransformation | TwoInputTransformation;

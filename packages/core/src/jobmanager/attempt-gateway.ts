@@ -1,16 +1,16 @@
 import { CheckpointException, type CheckpointFailureReason } from '../checkpoint/failure-reason.ts';
-
-/** How soon a refused request for the final checkpoint is repeated. */
-const FINAL_RETRY_MS = 20;
 import type { CheckpointLocation } from '../checkpoint/storage/checkpoint-storage.ts';
 import type { CheckpointTaskGateway } from '../checkpoint/task-gateway.ts';
 import { CheckpointBarrier } from '../runtime/events.ts';
-import { SourceTask } from '../runtime/tasks/source-task.ts';
-import type { ExecutionAttempt } from './execution-attempt.ts';
+import type { Deployment } from './deployment.ts';
+
+/** How soon a refused request for the final checkpoint is repeated. */
+const FINAL_RETRY_MS = 20;
 
 /**
  * The coordinator's way into the tasks of one execution attempt: triggers go to the source tasks'
- * mailboxes, notices to every task's mailbox, so each runs on its task's own loop.
+ * mailboxes, notices to every task's mailbox, so each runs on its task's own loop (through the
+ * deployment, whichever thread the task runs on).
  *
  * It also decides when a job with bounded sources may finish: once every source reader has ended,
  * the next checkpoint that completes covers all input (a final checkpoint), and only then are the
@@ -18,7 +18,6 @@ import type { ExecutionAttempt } from './execution-attempt.ts';
  * job finishes and nothing is committed that a restore would replay.
  */
 export class AttemptGateway implements CheckpointTaskGateway {
-  readonly #sources: SourceTask<unknown>[];
   #ended = 0;
   /** The first checkpoint id that counts as final; set when the last reader ends. */
   #finalFrom = Infinity;
@@ -26,33 +25,27 @@ export class AttemptGateway implements CheckpointTaskGateway {
   #finalTriggered = false;
 
   constructor(
-    readonly attempt: ExecutionAttempt,
+    readonly deployment: Deployment,
     /** The id the next triggered checkpoint will get. */
     readonly nextCheckpointId: () => number,
     /** Asks for a checkpoint now (the final one); rejects when the coordinator refuses. */
     readonly requestCheckpoint: () => Promise<unknown>,
   ) {
-    this.#sources = attempt.tasks.map((t) => t.task).filter((t): t is SourceTask<unknown> => t instanceof SourceTask);
-    for (const s of this.#sources) {
-      s.onReaderEnded = () => this.#onReaderEnded();
-    }
+    deployment.onSourceEnded = () => this.#onReaderEnded();
   }
 
   triggerSources(checkpointId: number, triggeredAt: number, kind: 'checkpoint' | 'savepoint', location: CheckpointLocation): void {
     if (kind === 'checkpoint' && checkpointId >= this.#finalFrom) this.#finalTriggered = true;
-    const barrier = new CheckpointBarrier(checkpointId, triggeredAt, kind, location);
-    for (const s of this.#sources) s.triggerCheckpoint(barrier);
+    this.deployment.triggerSources(new CheckpointBarrier(checkpointId, triggeredAt, kind, location));
   }
 
   notifyComplete(checkpointId: number): void {
-    for (const { task } of this.attempt.tasks) task.notifyCheckpointComplete(checkpointId);
-    if (checkpointId >= this.#finalFrom) {
-      for (const s of this.#sources) s.endInput();
-    }
+    this.deployment.notifyComplete(checkpointId);
+    if (checkpointId >= this.#finalFrom) this.deployment.endInput();
   }
 
   notifyAborted(checkpointId: number, _reason: CheckpointFailureReason): void {
-    for (const { task } of this.attempt.tasks) task.notifyCheckpointAborted(checkpointId);
+    this.deployment.notifyAborted(checkpointId);
     // The final checkpoint failed: ask for another one rather than wait for the periodic trigger.
     if (checkpointId >= this.#finalFrom) {
       this.#finalTriggered = false;
@@ -61,7 +54,7 @@ export class AttemptGateway implements CheckpointTaskGateway {
   }
 
   #onReaderEnded(): void {
-    if (++this.#ended < this.#sources.length) return;
+    if (++this.#ended < this.deployment.sourceCount) return;
     this.#finalFrom = this.nextCheckpointId();
     this.#requestFinal();
   }

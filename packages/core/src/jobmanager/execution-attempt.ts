@@ -1,9 +1,25 @@
 import type { Logger } from 'pino';
 import type { DeadLetterQueue } from '../connector/dead-letter.ts';
-import type { ExecutionGraph } from '../graph/execution-graph.ts';
+import type { ExecutionGraph, ExecutionVertex } from '../graph/execution-graph.ts';
+import type { Transport } from '../runtime/channel/channel.ts';
 import { LocalTransport } from '../runtime/channel/local-transport.ts';
 import { CancelledError } from '../runtime/errors.ts';
+import type { CheckpointBarrier } from '../runtime/events.ts';
 import { buildTask, type DeployedTask, type TaskBuildContext } from '../runtime/task-builder.ts';
+import { SinkOperator } from '../runtime/operators/sink-operator.ts';
+import { SourceTask } from '../runtime/tasks/source-task.ts';
+import type { Deployment, SinkCommits, SubtaskCounters, ThreadLoad } from './deployment.ts';
+import { ThreadLoadMeter } from './thread-load-meter.ts';
+
+/** Where an attempt's tasks run, when not every subtask of the graph on a local transport. */
+export interface AttemptPlacement {
+  /** The subtasks this attempt runs (a worker thread's share); default every subtask of the graph. */
+  readonly subtasks?: readonly ExecutionVertex[];
+  /** Their channels; default one event loop's ({@link LocalTransport}). */
+  readonly transport?: Transport & { close(): void };
+  /** The thread, for counters: 0 the main thread, 1.. workers. */
+  readonly thread?: number;
+}
 
 /**
  * One run of every subtask of a job, from deployment until all finish, one fails, or it is
@@ -16,9 +32,12 @@ import { buildTask, type DeployedTask, type TaskBuildContext } from '../runtime/
  * failure always ends in a restart or a final failure. An abandoned task cannot do harm later: a
  * sink commit it may still attempt is fenced by the next attempt's epoch.
  */
-export class ExecutionAttempt {
-  readonly transport = new LocalTransport();
+export class ExecutionAttempt implements Deployment {
+  readonly transport: Transport & { close(): void };
   readonly tasks: readonly DeployedTask[];
+  readonly #sources: readonly SourceTask<unknown>[];
+  readonly #thread: number;
+  onSourceEnded: (() => void) | undefined;
   #failure: unknown = undefined;
   #cancelled = false;
   #cancelStarted: (() => void) | undefined;
@@ -36,9 +55,46 @@ export class ExecutionAttempt {
     build: Omit<TaskBuildContext, 'transport'>,
     readonly logger: Logger,
     readonly cancellationTimeoutMs: number,
+    placement: AttemptPlacement = {},
   ) {
+    this.transport = placement.transport ?? new LocalTransport();
+    this.#thread = placement.thread ?? 0;
     const ctx = { ...build, transport: this.transport };
-    this.tasks = graph.subtasks.map((s) => buildTask(s, ctx));
+    this.tasks = (placement.subtasks ?? graph.subtasks).map((s) => buildTask(s, ctx));
+    this.#sources = this.tasks.map((t) => t.task).filter((t): t is SourceTask<unknown> => t instanceof SourceTask);
+    for (const s of this.#sources) s.onReaderEnded = () => this.onSourceEnded?.();
+  }
+
+  get sourceCount(): number {
+    return this.#sources.length;
+  }
+
+  triggerSources(barrier: CheckpointBarrier): void {
+    for (const s of this.#sources) s.triggerCheckpoint(barrier);
+  }
+
+  notifyComplete(checkpointId: number): void {
+    for (const { task } of this.tasks) task.notifyCheckpointComplete(checkpointId);
+  }
+
+  notifyAborted(checkpointId: number): void {
+    for (const { task } of this.tasks) task.notifyCheckpointAborted(checkpointId);
+  }
+
+  endInput(): void {
+    for (const s of this.#sources) s.endInput();
+  }
+
+  readonly #loads = new ThreadLoadMeter();
+  /** The tasks are built in the constructor. */
+  readonly deployed = Promise.resolve();
+
+  threadLoads(): readonly ThreadLoad[] {
+    return [this.#loads.read(this.#thread, (a, b) => performance.eventLoopUtilization(a, b))];
+  }
+
+  subtaskCounters(): readonly SubtaskCounters[] {
+    return this.tasks.map((t) => countersOf(t, this.#thread));
   }
 
   /** Resolves 'finished' or 'cancelled'; rejects with the first task failure. */
@@ -143,4 +199,33 @@ async function withTimeout(work: Promise<void> | undefined, ms: number): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What status and metrics show of one subtask: read from fields its loop keeps, no work per record. */
+function countersOf({ task, subtask, operators, sourceReader, counts }: DeployedTask, thread: number): SubtaskCounters {
+  let sink: SinkCommits | undefined;
+  for (const op of operators.values()) {
+    if (!(op instanceof SinkOperator) || op.writer.notifyCheckpointComplete === undefined) continue;
+    sink = {
+      commits: (sink?.commits ?? 0) + op.commits,
+      commitMs: (sink?.commitMs ?? 0) + op.commitMs,
+      ...(op.lastCommitMs === undefined ? {} : { lastCommitMs: op.lastCommitMs }),
+    };
+  }
+  const source = sourceReader?.metrics?.();
+  return {
+    taskKey: subtask.taskKey,
+    vertexId: subtask.vertex.id,
+    subtaskIndex: subtask.subtaskIndex,
+    thread,
+    recordsIn: task.recordsIn,
+    recordsOut: task.recordsOut,
+    busyMs: task.busyMs,
+    backpressuredMs: task.backpressuredMs,
+    inputFill: task.inputFill,
+    outputFill: task.outputFill,
+    deadLetters: counts.deadLetters,
+    ...(source === undefined ? {} : { source }),
+    ...(sink === undefined ? {} : { sink }),
+  };
 }

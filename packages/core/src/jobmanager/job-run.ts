@@ -6,11 +6,19 @@ import type { CheckpointIdCounter } from '../checkpoint/checkpoint-id-counter.ts
 import { CheckpointCoordinator } from '../checkpoint/coordinator.ts';
 import type { DefaultCompletedCheckpointStore } from '../checkpoint/default-completed-checkpoint-store.ts';
 import { CheckpointStatsTracker } from '../checkpoint/stats.ts';
+import { CheckpointHistory } from '../checkpoint/checkpoint-history.ts';
+import { persistCheckpointHistory, type CheckpointHistoryWriter } from '../checkpoint/checkpoint-history-writer.ts';
 import type { CheckpointStorage } from '../checkpoint/storage/checkpoint-storage.ts';
 import { LeaseLostError, localLease, type JobLease } from '../checkpoint/storage/job-lease.ts';
 import { RestoreError } from '../checkpoint/restore/restored-job-state.ts';
 import type { ExecutionGraph } from '../graph/execution-graph.ts';
 import type { RestoredState, TaskBuildContext } from '../runtime/task-builder.ts';
+import { usefulWorkers } from '../runtime/threads/placement.ts';
+import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.ts';
+import type { Deployment } from './deployment.ts';
+import { ThreadedAttempt } from './threaded-attempt.ts';
+import { WorkerPool, WorkerStartError, type WorkerEntry } from '../runtime/threads/worker-pool.ts';
+import { graphFingerprint } from '../runtime/threads/task-manager.ts';
 import { AttemptGateway } from './attempt-gateway.ts';
 import { recoverCheckpoints, restoreLatest } from './checkpoint-recovery.ts';
 import { ExecutionAttempt } from './execution-attempt.ts';
@@ -29,6 +37,12 @@ export interface CheckpointingSpec {
   readonly fresh: boolean;
 }
 
+/** The checkpoint an attempt restores, and its state loaded for this graph. */
+interface Restored {
+  readonly checkpoint: CompletedCheckpoint;
+  readonly state: RestoredState;
+}
+
 /** Concurrent snapshot uploads of one job. */
 const UPLOAD_CONCURRENCY = 4;
 
@@ -41,10 +55,18 @@ const UPLOAD_CONCURRENCY = 4;
 export class JobRun {
   readonly stats = new CheckpointStatsTracker();
   readonly failures = new FailureHistory();
-  #attempt: ExecutionAttempt | undefined;
+  /** Checkpoints, failures and runs across runs of the job, persisted beside its checkpoints. */
+  readonly history: CheckpointHistory;
+  #historyWriter: CheckpointHistoryWriter | undefined;
+  #attempt: Deployment | undefined;
   #coordinator: CheckpointCoordinator | undefined;
   #cancelled = false;
   #wakeBackoff: (() => void) | undefined;
+  /** The worker threads of this run, when its subtasks run on threads. */
+  readonly #pool: WorkerPool | undefined;
+  #attempts = 0;
+  /** Savepoint requests waiting for a coordinator (the job is starting or restarting). */
+  #coordinatorWaiters: (() => void)[] = [];
   #started!: () => void;
   #startFailed!: (e: unknown) => void;
   /** Resolves once the job holds its lease (no other run of it is running); rejects if it never gets it. */
@@ -64,8 +86,17 @@ export class JobRun {
     readonly logger: Logger,
     /** How long a cancelled or failed attempt's tasks get to stop before they are abandoned. */
     readonly cancellationTimeoutMs: number,
+    /** Worker threads to spread the subtasks over; `null`: every subtask on this thread. */
+    readonly workers: { readonly count: number; readonly entry: WorkerEntry } | null = null,
   ) {
     this.started.catch(() => {}); // observed through run()
+    const threads = workers === null ? 1 : usefulWorkers(graph.subtasks, workers.count);
+    this.#pool =
+      workers === null || threads < 2
+        ? undefined
+        : new WorkerPool(threads, workers.entry, graphFingerprint(graph), { jobName: graph.jobName, logLevel: logger.level });
+    this.history = new CheckpointHistory(graph.jobName);
+    this.stats.onEnded((ended) => this.history.recordCheckpoint(ended));
   }
 
   async run(): Promise<'finished' | 'cancelled'> {
@@ -76,12 +107,18 @@ export class JobRun {
       this.state = 'failed';
       this.#startFailed(e);
       throw e;
+    } finally {
+      this.#wakeCoordinatorWaiters();
     }
+  }
+
+  #wakeCoordinatorWaiters(): void {
+    for (const wake of this.#coordinatorWaiters.splice(0)) wake();
   }
 
   /** State, restarts, failures and per-task record counts of the current attempt. */
   status(): JobStatus {
-    const tasks = this.#attempt?.tasks ?? [];
+    const counters = this.#attempt?.subtaskCounters() ?? [];
     return {
       jobName: this.graph.jobName,
       state: this.state,
@@ -92,14 +129,18 @@ export class JobRun {
       vertices: this.graph.jobGraph.vertices.map((v) => {
         let recordsIn = 0;
         let recordsOut = 0;
-        for (const { task, subtask } of tasks) {
-          if (subtask.vertex !== v) continue;
-          recordsIn += task.recordsIn;
-          recordsOut += task.recordsOut;
+        for (const c of counters) {
+          if (c.vertexId !== v.id) continue;
+          recordsIn += c.recordsIn;
+          recordsOut += c.recordsOut;
         }
         const inputs = v.inputs.map((e) => e.source.id);
-        return { id: v.id, name: v.name, parallelism: v.parallelism, inputs, recordsIn, recordsOut };
+        const subtasks = counters
+          .filter((c) => c.vertexId === v.id)
+          .map(({ taskKey: _k, vertexId: _v, subtaskIndex, ...figures }) => ({ index: subtaskIndex, ...figures }));
+        return { id: v.id, name: v.name, parallelism: v.parallelism, inputs, recordsIn, recordsOut, subtasks };
       }),
+      threads: this.#attempt?.threadLoads() ?? [],
     };
   }
 
@@ -107,31 +148,39 @@ export class JobRun {
     const cp = this.checkpointing;
     const holder = { pid: process.pid, host: hostname(), since: Date.now() };
     let lease: JobLease | undefined;
+    let outcome: 'finished' | 'cancelled' | 'failed' = 'failed';
     try {
       const held = cp?.storage.acquireLease === undefined ? localLease(holder) : await cp.storage.acquireLease(holder);
       lease = held;
       this.#started();
+      // The threads load the job file while this thread restores.
+      if (this.#pool !== undefined) {
+        this.#pool.start();
+        this.logger.info({ threads: this.#pool.size, subtasks: this.graph.subtasks.length }, `running the subtasks on ${this.#pool.size} worker threads`);
+      }
+      this.#historyWriter = await this.#openHistory(cp, held);
       const recovered = cp === null ? undefined : await recoverCheckpoints(cp, this.graph, this.logger);
       let explicit = recovered?.explicit;
       for (;;) {
         try {
           // Inside the retried block: storage that is down at a restart (a Redis coming back) is
           // one more failure for the restart strategy, not the end of the job.
-          let restored: RestoredState | null = null;
+          let restored: Restored | null = null;
           if (cp !== null && recovered !== undefined) {
-            if (explicit !== undefined) restored = explicit.state;
-            else restored = (await restoreLatest(recovered.store.all(), cp.storage, this.graph, { ...cp, logger: this.logger }))?.state ?? null;
+            restored = explicit ?? (await restoreLatest(recovered.store.all(), cp.storage, this.graph, { ...cp, logger: this.logger })) ?? null;
             explicit = undefined;
           }
-          if (this.#cancelled) return 'cancelled';
+          if (this.#cancelled) return (outcome = 'cancelled');
           const epoch = await held.advance();
           this.state = 'running';
-          return await this.#runAttempt(restored, recovered, held, epoch);
+          this.history.recordAttemptStart(restored?.checkpoint.checkpointId ?? null);
+          return (outcome = await this.#runAttempt(restored, recovered, held, epoch));
         } catch (e) {
           const error = e instanceof Error ? e : new Error(String(e));
           this.failures.record(error, Date.now());
-          // Another run owns the job, or the checkpoint cannot fit the job: a restart changes neither.
-          if (causedBy(e, LeaseLostError) || causedBy(e, RestoreError)) throw e;
+          this.history.recordFailure(this.failures.last()!);
+          // Another run owns the job, the checkpoint cannot fit the job, or a thread cannot load it: a restart changes none.
+          if (causedBy(e, LeaseLostError) || causedBy(e, RestoreError) || causedBy(e, WorkerStartError)) throw e;
           this.restartStrategy.notifyFailure(error, Date.now());
           if (this.#cancelled || !this.restartStrategy.canRestart()) throw e;
           const delay = this.restartStrategy.backoffMs();
@@ -142,20 +191,42 @@ export class JobRun {
         }
       }
     } finally {
+      await this.#closeHistory(outcome);
+      await this.#pool?.shutdown();
       await lease?.release().catch((e: unknown) => this.logger.warn({ err: e }, 'releasing the job lease failed'));
       // Every connection the job opened closes with it, the checkpoint storage's too.
       await cp?.storage.close().catch((e: unknown) => this.logger.warn({ err: e }, 'closing the checkpoint storage failed'));
     }
   }
 
-  /** Writes a savepoint below `dir`; resolves with its pointer. */
+  /** Loads the persisted history (when the storage keeps job records) and starts this run's entry. */
+  async #openHistory(cp: CheckpointingSpec | null, lease: JobLease): Promise<CheckpointHistoryWriter | undefined> {
+    const writer = cp === null ? undefined : await persistCheckpointHistory(this.history, cp.storage, { logger: this.logger, checkLease: () => lease.check() });
+    const tasks = Object.fromEntries(this.graph.jobGraph.vertices.map((v) => [v.id, { name: v.name, parallelism: v.parallelism }]));
+    const taskKeys = this.graph.subtasks.map((s) => s.taskKey);
+    this.history.startRun({ pid: process.pid, host: hostname(), startedAt: this.startedAt, tasks, taskKeys, fresh: cp?.fresh ?? false, fromCheckpoint: cp?.fromCheckpoint });
+    return writer;
+  }
+
+  /** Records how the run ended and writes the history a last time (bounded: storage may be gone). */
+  async #closeHistory(outcome: 'finished' | 'cancelled' | 'failed'): Promise<void> {
+    this.history.endRun(outcome, Date.now());
+    await this.#historyWriter?.close(this.cancellationTimeoutMs);
+  }
+
+  /**
+   * Writes a savepoint below `dir`; resolves with its pointer. While the job is starting or
+   * restarting, waits until it runs; rejects once it has ended.
+   */
   async triggerSavepoint(dir: string): Promise<string> {
-    const coordinator = this.#coordinator;
-    if (coordinator === undefined) {
-      if (this.checkpointing === null) throw new Error('savepoints need checkpointing: call enableCheckpointing(...) on the environment');
-      throw new Error(`the job is ${this.state}; savepoints are taken while it runs`);
+    if (this.checkpointing === null) throw new Error('savepoints need checkpointing: call enableCheckpointing(...) on the environment');
+    while (this.#coordinator === undefined) {
+      if (this.state === 'finished' || this.state === 'cancelled' || this.state === 'failed' || this.#cancelled) {
+        throw new Error(`the job is ${this.state}; savepoints are taken while it runs`);
+      }
+      await new Promise<void>((resolve) => this.#coordinatorWaiters.push(resolve));
     }
-    const done = await coordinator.triggerCheckpoint('savepoint', dir);
+    const done = await this.#coordinator.triggerCheckpoint('savepoint', dir);
     return done.location.pointer;
   }
 
@@ -166,7 +237,7 @@ export class JobRun {
   }
 
   async #runAttempt(
-    restored: RestoredState | null,
+    restored: Restored | null,
     recovered: { store: DefaultCompletedCheckpointStore; idCounter: CheckpointIdCounter } | undefined,
     lease: JobLease,
     epoch: number,
@@ -179,23 +250,51 @@ export class JobRun {
       acknowledge: (...args: Parameters<CheckpointCoordinator['acknowledge']>) => void (stopping ? undefined : coordinator?.acknowledge(...args)),
       decline: (...args: Parameters<CheckpointCoordinator['decline']>) => void coordinator?.decline(...args),
     };
-    const attempt = new ExecutionAttempt(
-      this.graph,
-      {
-        ...this.build,
-        restored,
-        fencing: { epoch, checkLease: () => lease.check() },
-        retainedCheckpoints: cp?.config.retained ?? 1,
-        checkpointing: cp === null ? null : { mode: cp.config.mode, services: { storage: cp.storage, responder, uploads: new PQueue({ concurrency: UPLOAD_CONCURRENCY }) } },
-      },
-      this.logger,
-      this.cancellationTimeoutMs,
-    );
+    const pool = this.#pool;
+    const attempt: Deployment =
+      pool !== undefined
+        ? new ThreadedAttempt({
+            id: ++this.#attempts,
+            graph: this.graph,
+            pool,
+            logger: this.logger,
+            cancellationTimeoutMs: this.cancellationTimeoutMs,
+            restore: restored?.checkpoint ?? null,
+            allowNonRestoredState: cp?.allowNonRestoredState ?? false,
+            epoch,
+            responder,
+            checkLease: () => lease.check(),
+          })
+        : new ExecutionAttempt(
+            this.graph,
+            {
+              ...this.build,
+              restored: restored?.state ?? null,
+              fencing: { epoch, checkLease: () => lease.check() },
+              retainedCheckpoints: cp?.config.retained ?? 1,
+              checkpointing: cp === null ? null : { mode: cp.config.mode, services: { storage: cp.storage, responder, uploads: new PQueue({ concurrency: UPLOAD_CONCURRENCY }) } },
+            },
+            this.logger,
+            this.cancellationTimeoutMs,
+          );
     attempt.onStopping = (reason) => {
       stopping = true;
       coordinator?.stop(reason).catch((e: unknown) => this.logger.warn({ err: e }, 'stopping the checkpoint coordinator failed'));
     };
     this.#attempt = attempt;
+    const deployedAt = performance.now();
+    let ended = false;
+    void attempt.deployed.then(() => {
+      if (ended) return;
+      // The line tools wait for before counting on records flowing (`weir verify`, the crash tests).
+      this.logger.info({ subtasks: this.graph.subtasks.length, ms: Math.round(performance.now() - deployedAt) }, 'tasks running');
+      // As Flink, trigger only once every task runs: worker threads take a second or more to load
+      // the job, and a barrier injected before then only times out.
+      if (coordinator === undefined || stopping) return;
+      this.#coordinator = coordinator;
+      coordinator.start();
+      this.#wakeCoordinatorWaiters();
+    });
     if (this.#cancelled) attempt.cancel();
     if (cp !== null && recovered !== undefined) {
       const { store, idCounter } = recovered;
@@ -220,8 +319,6 @@ export class JobRun {
         stats: this.stats,
         checkLease: () => lease.check(),
       });
-      this.#coordinator = coordinator;
-      coordinator.start();
     }
     try {
       const status = await attempt.run();
@@ -231,6 +328,7 @@ export class JobRun {
       await this.#stopCoordinator(coordinator, 'task-failure');
       throw e;
     } finally {
+      ended = true;
       this.#coordinator = undefined;
       await attempt.closeSharedResources();
     }

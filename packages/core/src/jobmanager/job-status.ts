@@ -1,4 +1,6 @@
 import type { JobFailure } from './failure-history.ts';
+import type { SourceReaderMetrics } from '../connector/source.ts';
+import type { SinkCommits } from './deployment.ts';
 
 /**
  * What a job reports about itself while it runs, for the `weir` command's control endpoint and
@@ -19,6 +21,41 @@ export interface VertexStatus {
   readonly recordsIn: number;
   /** Records its subtasks sent into channels, since the job last (re)started. */
   readonly recordsOut: number;
+  /** Each subtask: the thread it runs on and what it moved. */
+  readonly subtasks: readonly SubtaskStatus[];
+}
+
+/** One subtask of a task. */
+export interface SubtaskStatus {
+  readonly index: number;
+  /** 0: the main thread; 1..: worker threads. */
+  readonly thread: number;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  /** Ms its loop worked since the attempt started (records, mail, checkpoints; not waits). */
+  readonly busyMs: number;
+  /** Ms it waited for room in a full output channel, or for a sink's bounded work in flight. */
+  readonly backpressuredMs: number;
+  /** Queued items over capacity in its input channels, 0..1 (0 for a source). */
+  readonly inputFill: number;
+  /** Queued items over capacity in the channels it writes to, 0..1. */
+  readonly outputFill: number;
+  /** Records its operators sent to dead letters since the attempt started. */
+  readonly deadLetters: number;
+  /** A source subtask: its reader's backlog, when the reader reports one (Redis lists do). */
+  readonly source?: SourceReaderMetrics;
+  /** A subtask whose sink commits (exactly-once sinks, once per checkpoint): its commits. */
+  readonly sink?: SinkCommits;
+}
+
+/** One thread of the job and how busy its event loop is. */
+export interface ThreadStatus {
+  /** 0: the main thread (the JobManager, and the tasks when there are no workers); 1..: workers. */
+  readonly thread: number;
+  /** Share of the last one to two seconds the thread's event loop was busy (0..1). */
+  readonly utilization: number;
+  /** Ms its event loop was busy since the thread started: two readings give a share over any window. */
+  readonly busyMs: number;
 }
 
 export interface JobStatus {
@@ -34,4 +71,6 @@ export interface JobStatus {
   readonly exceptions: readonly JobFailure[];
   /** Sources first, in topological order. */
   readonly vertices: readonly VertexStatus[];
+  /** The threads of the current attempt (one: the main thread, when the job has no workers). */
+  readonly threads: readonly ThreadStatus[];
 }

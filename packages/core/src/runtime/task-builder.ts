@@ -4,7 +4,7 @@ import { DeadLetterStage } from './operators/dead-letter-stage.ts';
 import type { SourceReader } from '../connector/source.ts';
 import type { ExecutionVertex } from '../graph/execution-graph.ts';
 import type { JobEdge } from '../graph/job-graph.ts';
-import type { StreamNode } from '../graph/stream-graph.ts';
+import type { StreamEdge, StreamNode } from '../graph/stream-graph.ts';
 import type { StateBackend, KeyedStateBackend, KeyGroupSnapshot } from '../state/state-backend.ts';
 import type { OperatorLists } from '../state/snapshot/snapshot-codec.ts';
 import { AlignedBarrierHandler } from './barrier/aligned-barrier-handler.ts';
@@ -15,9 +15,17 @@ import type { Backpressure, ChannelWriter, Transport } from './channel/channel.t
 import type { OperatorIdentity } from './errors.ts';
 import { OperatorChain } from './operator-chain.ts';
 import { createOperator } from './operators/create-operator.ts';
-import { SinkOperator } from './operators/sink-operator.ts';
+import { NO_OUTPUT, SinkOperator } from './operators/sink-operator.ts';
 import type { SinkWriter } from '../connector/sink.ts';
-import type { Fencing, OperatorContext, StreamOperator } from './operators/stream-operator.ts';
+import type { Fencing, OperatorContext, StreamOperator, TwoInputStreamOperator } from './operators/stream-operator.ts';
+import { isTwoInput } from '../graph/operator-spec.ts';
+import { OutputWithSideOutputs } from './output/side-outputs.ts';
+import { Mailbox } from './tasks/mailbox.ts';
+import { MailboxProcessingTimeService } from './time/processing-time-service.ts';
+import { RecordTime } from './time/record-time.ts';
+import { SourceWatermarks } from './time/source-watermarks.ts';
+import { PassthroughReaderOutput } from './time/passthrough-reader-output.ts';
+import type { ControlEvent } from './events.ts';
 import {
   BroadcastOutput,
   FanOutOutput,
@@ -61,6 +69,8 @@ export interface DeployedTask {
   readonly operators: ReadonlyMap<string, StreamOperator<unknown>>;
   readonly sourceReader: SourceReader<unknown> | null;
   readonly keyedBackend: KeyedStateBackend | null;
+  /** Counted by the operators' error policies (read for status and metrics). */
+  readonly counts: { deadLetters: number };
 }
 
 /**
@@ -71,11 +81,15 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
   const { vertex, subtaskIndex } = subtask;
   const inChain = new Set(vertex.nodes);
   const writers: Backpressure[] = [];
+  // Made before the operators, which need them; the task gets the same ones.
+  const mailbox = new Mailbox();
+  const processingTime = new MailboxProcessingTimeService(mailbox);
+  const time = new RecordTime();
   const networkOutputs = new Map<JobEdge, CountingOutput<unknown>>();
   vertex.outputs.forEach((edge, i) => {
     const channelWriters = subtask.outputChannels[i].map((spec) => ctx.transport.writer(spec));
     writers.push(...channelWriters);
-    networkOutputs.set(edge, channelOutput(edge, channelWriters, ctx.batchSize, subtaskIndex));
+    networkOutputs.set(edge, channelOutput(edge, channelWriters, ctx.batchSize, subtaskIndex, edge.edge.source.hasTimestamps ? time : null));
   });
 
   const head = vertex.nodes[0];
@@ -94,21 +108,35 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
   const taskLogger = ctx.logger.child({ task: subtask.taskKey });
   const operators = new Map<string, StreamOperator<unknown>>();
   const built = new Map<StreamNode, Output<unknown>>();
-  const outputOf = (node: StreamNode): Output<unknown> => {
-    const outs: Output<unknown>[] = node.outEdges.map((e) => {
-      if (inChain.has(e.target)) return built.get(e.target)!;
-      const jobEdge = vertex.outputs.find((je) => je.edge === e)!;
-      return networkOutputs.get(jobEdge)!;
-    });
-    return outs.length === 1 ? outs[0] : new FanOutOutput(outs);
+  const edgeOutput = (e: StreamEdge): Output<unknown> => {
+    if (inChain.has(e.target)) return built.get(e.target)!;
+    const jobEdge = vertex.outputs.find((je) => je.edge === e)!;
+    return networkOutputs.get(jobEdge)!;
   };
+  const combine = (outs: Output<unknown>[]): Output<unknown> => (outs.length === 0 ? NO_OUTPUT : outs.length === 1 ? outs[0] : new FanOutOutput(outs));
+  /** A node's output (main, plus side outputs for events), and its side outputs by tag. */
+  const outputsOf = (node: StreamNode): { output: Output<unknown>; sides: Map<string, Output<unknown>> } => {
+    const main = combine(node.outEdges.filter((e) => e.outputTag === undefined).map(edgeOutput));
+    const byTag = new Map<string, Output<unknown>[]>();
+    for (const e of node.outEdges) {
+      if (e.outputTag === undefined) continue;
+      let list = byTag.get(e.outputTag);
+      if (list === undefined) byTag.set(e.outputTag, (list = []));
+      list.push(edgeOutput(e));
+    }
+    const sides = new Map([...byTag].map(([tag, outs]) => [tag, combine(outs)] as const));
+    return { output: sides.size === 0 ? main : new OutputWithSideOutputs(main, sides), sides };
+  };
+  const outputOf = (node: StreamNode): Output<unknown> => outputsOf(node).output;
   const participants: CheckpointParticipant[] = [];
   const stages: DeadLetterStage[] = [];
+  const counts = { deadLetters: 0 };
   // A source head is driven by its reader, not built as an operator.
   const first = head.kind === 'source' ? 1 : 0;
   for (let i = vertex.nodes.length - 1; i >= first; i--) {
     const node = vertex.nodes[i];
-    const policy = errorPolicy(node, subtaskIndex, ctx, taskLogger, stages);
+    const policy = errorPolicy(node, subtaskIndex, ctx, taskLogger, stages, counts);
+    const { output, sides } = outputsOf(node);
     const opCtx: OperatorContext = {
       ...identity(node, subtaskIndex),
       jobName: ctx.jobName,
@@ -118,9 +146,12 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       restoredLists: ctx.restored?.lists(node.uid, subtaskIndex),
       checkpointing: ctx.checkpointing !== null,
       fencing: ctx.fencing,
+      time,
+      processingTime,
+      sideOutputs: sides,
       ...policy,
     };
-    const op = createOperator(node.operator!, opCtx, outputOf(node));
+    const op = createOperator(node.operator!, opCtx, output);
     if (op instanceof SinkOperator) {
       const sinkPressure = writerBackpressure(op.writer);
       if (sinkPressure !== undefined) writers.push(sinkPressure);
@@ -150,19 +181,28 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
       retainedCheckpoints: ctx.retainedCheckpoints,
     });
     participants.push(readerParticipant(head.uid, reader));
-    const chain = new OperatorChain(outputOf(head), ordered);
-    const task = new SourceTask(info, chain, writers, reader, identity(head, subtaskIndex));
+    const headOutput = outputOf(head);
+    const chain = new OperatorChain(headOutput, ordered);
+    const strategy = head.watermarkStrategy;
+    const readerOutput =
+      strategy === undefined
+        ? new PassthroughReaderOutput<unknown>(headOutput)
+        : new SourceWatermarks<unknown>(headOutput, time, strategy, processingTime, head.autoWatermarkInterval);
+    const task = new SourceTask(info, chain, writers, reader, identity(head, subtaskIndex), readerOutput, mailbox, processingTime);
     task.awaitFinalCheckpoint = ctx.checkpointing !== null;
-    result = { task, subtask, operators, sourceReader: reader, keyedBackend: null };
+    result = { task, subtask, operators, sourceReader: reader, keyedBackend: null, counts };
   } else {
     const chain = new OperatorChain(built.get(head)!, ordered);
     const gate = ctx.transport.gate(subtask.inputChannels);
-    const task = new OneInputTask(info, chain, writers, gate, keyedBackend);
+    const channelHeads = isTwoInput(head.operator!)
+      ? twoInputHeads(built.get(head) as TwoInputStreamOperator, subtask, vertex.inputs)
+      : undefined;
+    const task = new OneInputTask(info, chain, writers, gate, keyedBackend, time, mailbox, processingTime, channelHeads);
     if (ctx.checkpointing !== null) {
       task.barrierHandler =
         ctx.checkpointing.mode === 'exactly-once' ? new AlignedBarrierHandler(task) : new BarrierTracker(task);
     }
-    result = { task, subtask, operators, sourceReader: null, keyedBackend };
+    result = { task, subtask, operators, sourceReader: null, keyedBackend, counts };
   }
   result.task.channelOutputs = [...networkOutputs.values()];
   for (const stage of stages) result.task.startHooks.push(() => stage.writeRestored());
@@ -179,6 +219,16 @@ export function buildTask(subtask: ExecutionVertex, ctx: TaskBuildContext): Depl
     );
   }
   return result;
+}
+
+/** Per input channel of a two-input task, where its records go: the operator's first or second input. */
+function twoInputHeads(op: TwoInputStreamOperator, subtask: ExecutionVertex, inputs: readonly JobEdge[]): Output<unknown>[] {
+  const second: Output<unknown> = {
+    collect: (value) => op.collect2(value),
+    emitEvent: (event: ControlEvent) => op.emitEvent(event),
+    flush: () => op.flush(),
+  };
+  return subtask.inputChannels.map((spec) => (inputs[spec.input].edge.input === 1 ? second : op));
 }
 
 function readerParticipant(uid: string, reader: SourceReader<unknown>): CheckpointParticipant {
@@ -224,6 +274,7 @@ function errorPolicy(
   ctx: TaskBuildContext,
   logger: Logger,
   stages: DeadLetterStage[],
+  counts: { deadLetters: number },
 ): Pick<OperatorContext, 'deadLetter' | 'attempts'> {
   const policy = node.onError;
   if (policy === 'fail') return { deadLetter: null, attempts: 1 };
@@ -245,9 +296,21 @@ function errorPolicy(
       logger.child({ operator: node.uid }),
     );
     stages.push(stage);
-    return { attempts, deadLetter: (record, error, n) => stage.send(letter(record, error, n)) };
+    return {
+      attempts,
+      deadLetter: (record, error, n) => {
+        counts.deadLetters++;
+        stage.send(letter(record, error, n));
+      },
+    };
   }
-  return { attempts, deadLetter: (record, error, n) => queue.send(letter(record, error, n)) };
+  return {
+    attempts,
+    deadLetter: (record, error, n) => {
+      counts.deadLetters++;
+      queue.send(letter(record, error, n));
+    },
+  };
 }
 
 /** A sink writer's backpressure, when it has any: the task waits on it as on a full channel. */
@@ -265,17 +328,18 @@ function identity(node: StreamNode, subtaskIndex: number): OperatorIdentity {
   return { operatorName: node.name, operatorUid: node.uid, subtaskIndex, parallelism: node.parallelism };
 }
 
-function channelOutput(edge: JobEdge, writers: ChannelWriter[], batchSize: number, subtaskIndex: number): CountingOutput<unknown> {
+/** The output of an edge that leaves the task; with `time`, batches carry each record's event time. */
+function channelOutput(edge: JobEdge, writers: ChannelWriter[], batchSize: number, subtaskIndex: number, time: RecordTime | null): CountingOutput<unknown> {
   const p = edge.partitioner;
   switch (p.kind) {
     case 'forward':
-      return new ForwardOutput(writers[0], batchSize);
+      return new ForwardOutput(writers[0], batchSize, time);
     case 'rebalance':
-      return new RebalanceOutput(writers, batchSize, subtaskIndex);
+      return new RebalanceOutput(writers, batchSize, subtaskIndex, time);
     case 'broadcast':
-      return new BroadcastOutput(writers, batchSize);
+      return new BroadcastOutput(writers, batchSize, time);
     case 'hash':
       // The key selector runs here, in the producing subtask: a failure names the operator whose output is keyed.
-      return new KeyGroupOutput(writers, batchSize, p.keySelector, edge.edge.target.maxParallelism, identity(edge.edge.source, subtaskIndex));
+      return new KeyGroupOutput(writers, batchSize, p.keySelector, edge.edge.target.maxParallelism, identity(edge.edge.source, subtaskIndex), time);
   }
 }

@@ -7,6 +7,7 @@ import type {
   ValueStateDescriptor,
 } from './descriptors.ts';
 import type { ListState, MapState, ReducingState, ValueState } from './state.ts';
+import type { KeyGroupedTimerQueue } from './timers/key-grouped-timer-queue.ts';
 
 /**
  * Keyed state of one subtask of one operator: the key groups of its range, each holding the state
@@ -18,10 +19,19 @@ export interface KeyedStateBackend {
   /** Sets the key (and its key group, already computed upstream) that state handles address. */
   setCurrentKey(key: Key, keyGroup: number): void;
   getCurrentKey(): Key;
+  /** The current key's group, relative to the range (`keyGroup - keyGroupRange.start`). */
+  getCurrentKeyGroupIndex(): number;
   getValueState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
   getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  /**
+   * The timer queue named `name` (it must start with `__timers/`), created on first use: timers
+   * are keyed state, snapshotted, restored and rescaled with their key groups. Change a group's
+   * timers only after `setCurrentKey` to a key of that group, as for any state, so that a running
+   * snapshot has copied the group first.
+   */
+  getTimerQueue(name: string): KeyGroupedTimerQueue;
   /** Number of keys with state, summed over every registered state (for metrics and tests). */
   numKeys(): number;
   /**

@@ -1,4 +1,4 @@
-import type { InputStatus, Logger, SourceOutput, SourceReader, SourceReaderContext } from '@weir/core';
+import type { InputStatus, Logger, SourceOutput, SourceReader, SourceReaderContext, SourceReaderMetrics } from '@weir/core';
 import { encodeDeadLetter, sourceLetter, type DeadLetterFormat } from '../dead-letter/encode.ts';
 import type { Decoder } from '../format/format.ts';
 
@@ -28,8 +28,14 @@ export interface SplitLetter<P> {
 /** Records a reader emits per `pollNext` call by default: about a channel batch. */
 export const RECORDS_PER_POLL = 512;
 
+/** Dead letters are logged at most this often (with a count), not once per record. */
+const LETTER_LOG_INTERVAL_MS = 10_000;
+
 /** Consecutive undecodable records written to the dead-letter list in one round trip. */
 const LETTERS_PER_WRITE = 256;
+
+/** How often a reader reads its backlog in Redis for metrics (one small round trip). */
+const BACKLOG_EVERY_MS = 1000;
 
 export interface FetchingReaderOptions {
   readonly decode: Decoder<unknown>;
@@ -85,6 +91,8 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
   #buffered = 0;
   #failure: unknown = undefined;
   #deadLettering = false;
+  #lettersUnlogged = 0;
+  #lettersLoggedAt = 0;
   /** The letter write in flight (settled, never rejects). */
   #lettering: Promise<void> | undefined;
   #closed = false;
@@ -92,6 +100,9 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
   #available: { promise: Promise<void>; resolve: () => void } | undefined;
   #room: (() => void) | undefined;
   #idle: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  #backlog: SourceReaderMetrics = {};
+  #backlogReadAt = 0;
+  #readingBacklog = false;
   readonly #decode: Decoder<unknown>;
   protected readonly logger: Logger;
   /** Uid of the source operator, named in dead letters. */
@@ -120,6 +131,40 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
    * has acknowledged every one.
    */
   protected abstract writeDeadLetters(letters: readonly SplitLetter<P>[]): Promise<void>;
+
+  /**
+   * The backlog in Redis (queue length, processing lists), read beside fetching at most once per
+   * {@link BACKLOG_EVERY_MS}; `metrics()` returns the last reading. Left out by a reader that cannot
+   * tell its backlog exactly.
+   */
+  protected readBacklog?(): Promise<SourceReaderMetrics>;
+
+  metrics(): SourceReaderMetrics {
+    return this.#backlog;
+  }
+
+  /** Fetched records not yet emitted (part of the lag). */
+  protected get buffered(): number {
+    return this.#buffered;
+  }
+
+  #maybeReadBacklog(): void {
+    if (this.readBacklog === undefined || this.#readingBacklog) return;
+    const now = Date.now();
+    if (now - this.#backlogReadAt < BACKLOG_EVERY_MS) return;
+    this.#backlogReadAt = now;
+    this.#readingBacklog = true;
+    // Metrics only: a failed reading keeps the last one (a real outage fails the fetch anyway).
+    this.readBacklog().then(
+      (m) => {
+        this.#backlog = m;
+        this.#readingBacklog = false;
+      },
+      () => {
+        this.#readingBacklog = false;
+      },
+    );
+  }
 
   /** Starts the fetch loop; subclasses call it at the end of `start()` (not after `close()`). */
   protected startFetching(): void {
@@ -250,7 +295,7 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
           this.#take();
           this.delivered(r.split, r.position);
         }
-        this.logger.warn({ records: records.length, source: this.letterSource(records[0].split) }, 'undecodable records sent to the dead-letter list');
+        this.#reportLetters(records.length, this.letterSource(records[0].split));
         this.#signal();
       },
       (e: unknown) => {
@@ -262,9 +307,19 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
   async #run(): Promise<void> {
     while (!this.#closed) {
       if (this.#buffered >= this.options.capacity) {
-        await new Promise<void>((resolve) => (this.#room = resolve));
+        // Full (the task is backpressured): wait for room, waking now and then to read the backlog,
+        // which is when the lag matters most.
+        await new Promise<void>((resolve) => {
+          const timer = this.readBacklog === undefined ? undefined : setTimeout(resolve, BACKLOG_EVERY_MS);
+          this.#room = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#maybeReadBacklog();
         continue;
       }
+      this.#maybeReadBacklog();
       let fetched: readonly Fetched<P>[];
       try {
         fetched = await this.fetch();
@@ -284,6 +339,19 @@ export abstract class FetchingReader<T, S, P> implements SourceReader<T, S> {
         this.#idle = undefined;
       }
     }
+  }
+
+  /**
+   * Logs dead letters at most once per {@link LETTER_LOG_INTERVAL_MS}, with how many since the
+   * last line: a stream of bad input must not flood the log with a line per record.
+   */
+  #reportLetters(records: number, source: string): void {
+    this.#lettersUnlogged += records;
+    const now = Date.now();
+    if (now - this.#lettersLoggedAt < LETTER_LOG_INTERVAL_MS) return;
+    this.logger.warn({ records: this.#lettersUnlogged, source }, `${this.#lettersUnlogged} undecodable record(s) sent to the dead-letter list`);
+    this.#lettersUnlogged = 0;
+    this.#lettersLoggedAt = now;
   }
 
   #wakeIdle(): void {

@@ -1,4 +1,4 @@
-export { redisStreamSource, type RedisStreamSourceOptions, type StreamStartAt } from './stream-source.ts';
+export { redisStreamSource, type RedisStreamSourceOptions, type StreamEventTime, type StreamStartAt } from './stream-source.ts';
 export type { StreamSplit } from './stream-reader.ts';
 export { redisListSource, type RedisListSourceOptions } from './list-source.ts';
 export type { ListSplit } from './list-splits.ts';

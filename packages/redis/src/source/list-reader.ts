@@ -1,4 +1,4 @@
-import type { SourceReaderContext } from '@weir/core';
+import type { SourceReaderContext, SourceReaderMetrics } from '@weir/core';
 import type { Redis } from 'ioredis';
 import type { ResolvedConnection } from '../connection.ts';
 import type { DeadLetterFormat } from '../dead-letter/encode.ts';
@@ -79,6 +79,23 @@ export class RedisListReader<T> extends FetchingReader<T, ListSplit, number> {
 
   protected get client(): Redis {
     return this.#o.conn.client;
+  }
+
+  /**
+   * Lag: the queue's length (reported by subtask 0 only, since every subtask claims from the same
+   * queue and the job's lag is a sum), plus what this subtask claimed and has not emitted yet.
+   * Processing: emitted items its processing lists still hold until a complete checkpoint
+   * releases them.
+   */
+  protected override async readBacklog(): Promise<SourceReaderMetrics> {
+    const queued = this.ctx.subtaskIndex === 0 ? await this.client.llen(this.#o.list) : 0;
+    let claimed = 0;
+    let processing = 0;
+    for (const l of this.#lists) {
+      claimed += l.end - l.delivered;
+      processing += l.delivered - l.trimmed;
+    }
+    return { lagRecords: queued + claimed, processingRecords: processing };
   }
 
   async start(): Promise<void> {

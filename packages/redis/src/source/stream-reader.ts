@@ -1,4 +1,4 @@
-import type { SourceReaderContext } from '@weir/core';
+import type { InputStatus, ReaderOutput, SourceOutput, SourceReaderContext } from '@weir/core';
 import type { Redis } from 'ioredis';
 import { drop, type ResolvedConnection } from '../connection.ts';
 import type { DeadLetterFormat } from '../dead-letter/encode.ts';
@@ -29,6 +29,23 @@ export interface StreamReaderOptions {
   readonly deadLetterFormat: DeadLetterFormat;
   readonly deadLetterKey: (source: string) => string;
   readonly recordsPerPoll?: number;
+  /** Where a record's source timestamp comes from (see `RedisStreamSourceOptions.eventTime`); none by default. */
+  readonly eventTime?: StreamEventTime;
+}
+
+/** The time of a stream entry: the milliseconds of its id, or a field holding epoch ms or an ISO date. */
+export type StreamEventTime = 'entry-id' | { readonly field: string };
+
+/** The milliseconds part of an entry id `<ms>-<seq>`. */
+export function entryIdTime(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+/** A field's value as epoch ms: a number, or a date `Date.parse` reads; NaN otherwise. */
+export function fieldTime(value: Buffer): number {
+  const text = value.toString();
+  const n = Number(text);
+  return text !== '' && !Number.isNaN(n) ? n : Date.parse(text);
 }
 
 /**
@@ -50,6 +67,21 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
   #blocking: Redis | undefined;
   #releasing: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
+  /** Per split, the output its records go to (one watermark generator per stream). */
+  #splitOutputs: SourceOutput<T>[] = [];
+  #output: ReaderOutput<T> | undefined;
+  /** The record the base class just collected, waiting for `delivered` to say which split it is from. */
+  #held: T | undefined;
+  #holding = false;
+  readonly #relay: SourceOutput<T> = {
+    collect: (record) => {
+      this.#held = record;
+      this.#holding = true;
+    },
+  };
+  /** With `eventTime: { field }`: each fetched entry's time, until it is delivered. */
+  readonly #fieldTimes = new Map<string, number>();
+  readonly #timeField: Buffer | undefined;
 
   constructor(ctx: SourceReaderContext<StreamSplit>, o: StreamReaderOptions) {
     // XREAD blocks by itself: no idle wait.
@@ -64,6 +96,7 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     this.#delivered = restored !== undefined ? restored.map((s) => s.lastId) : this.#streams.map(() => '');
     this.#fetched = this.#delivered.slice();
     this.#field = Buffer.from(o.field);
+    this.#timeField = typeof o.eventTime === 'object' ? Buffer.from(o.eventTime.field) : undefined;
     this.#positions = new RetainedPositions(
       ctx.retainedCheckpoints,
       compareStreamIds,
@@ -99,6 +132,22 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     return last.length === 0 ? STREAM_START : last[0][0];
   }
 
+  /**
+   * Records go out through one output per stream, so that each stream has its own watermark
+   * generator (a stream that lags does not see its records made late by a fast one), with the
+   * entry's time when `eventTime` is set. The base class collects a record and then says which
+   * split it was from (`delivered`): the record waits in between, in the same call.
+   */
+  override pollNext(output: ReaderOutput<T>): InputStatus {
+    if (this.#output !== output) {
+      this.#output = output;
+      this.#splitOutputs = this.#streams.map((s) => output.createOutputForSplit?.(s) ?? output);
+    }
+    // More subtasks than streams: nothing to read, so do not hold event time back.
+    if (this.#streams.length === 0) output.markIdle?.();
+    return super.pollNext(this.#relay);
+  }
+
   protected async fetch(): Promise<readonly Fetched<string>[]> {
     const reply = await this.#blocking!.xreadBuffer(
       'COUNT',
@@ -118,6 +167,7 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
       for (const [idBytes, fields] of entries) {
         const id = idBytes.toString();
         const raw = this.#payload(fields);
+        if (this.#timeField !== undefined) this.#fieldTimes.set(id, this.#timeOf(fields));
         out.push(
           raw !== undefined
             ? { split, position: id, raw }
@@ -134,8 +184,27 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     return undefined;
   }
 
+  #timeOf(fields: Buffer[]): number {
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].equals(this.#timeField!)) return fieldTime(fields[i + 1]);
+    return NaN;
+  }
+
   protected delivered(split: number, id: string): void {
     this.#delivered[split] = id;
+    const eventTime = this.#o.eventTime;
+    let time: number | undefined;
+    if (eventTime === 'entry-id') time = entryIdTime(id);
+    else if (eventTime !== undefined) {
+      time = this.#fieldTimes.get(id);
+      this.#fieldTimes.delete(id);
+    }
+    if (!this.#holding) return; // dead-lettered, or already handled: nothing to emit
+    const record = this.#held as T;
+    this.#held = undefined;
+    this.#holding = false;
+    const out = this.#splitOutputs[split] ?? this.#output;
+    if (out === undefined) throw new Error('a stream record was delivered outside pollNext');
+    out.collect(record, time);
   }
 
   protected letterSource(split: number): string {

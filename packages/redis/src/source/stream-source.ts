@@ -3,7 +3,7 @@ import { resolveConnection, type RedisConnection } from '../connection.ts';
 import { consumerGroupName } from '../keys.ts';
 import { resolveDecoder, type Format } from '../format/format.ts';
 import { DEFAULT_STREAM_FIELD } from '../sink/encoding.ts';
-import { RedisStreamReader, type StreamSplit } from './stream-reader.ts';
+import { RedisStreamReader, type StreamEventTime, type StreamSplit } from './stream-reader.ts';
 import { isStreamId } from './stream-ids.ts';
 import { deadLetterOption, positiveInteger, rejectRetainedCheckpoints, type SourceDeadLetterOptions } from './options.ts';
 
@@ -43,6 +43,19 @@ export interface RedisStreamSourceOptions<T> {
   readonly trim?: boolean;
   /** Where undecodable entries go; default the list `<stream>:dead`, as JSON. */
   readonly deadLetter?: SourceDeadLetterOptions;
+  /**
+   * The time each entry carries into the job's watermark strategy (its timestamp assigner gets it
+   * as `sourceTimestamp`; without an assigner it is the event time): `'entry-id'`, the milliseconds
+   * of the entry id (when Redis added it, for `XADD *`), or `{ field }`, an entry field holding
+   * epoch milliseconds or an ISO date. Each stream gets its own watermark generator. Default: none.
+   *
+   * @example
+   * ```ts
+   * env.fromSource(redisStreamSource<View>({ ..., eventTime: 'entry-id' }),
+   *   watermarks.boundedOutOfOrderness<View>((_view, entryTime) => entryTime, 2_000).withIdleness(10_000))
+   * ```
+   */
+  readonly eventTime?: StreamEventTime;
 }
 
 /**
@@ -84,6 +97,10 @@ export function redisStreamSource<T>(options: RedisStreamSourceOptions<T>): Sour
   const blockMs = positiveInteger('blockMs', options.blockMs, 1000);
   const deadLetter = deadLetterOption('redisStreamSource', options.deadLetter);
   const field = options.field ?? DEFAULT_STREAM_FIELD;
+  const eventTime = options.eventTime;
+  if (eventTime !== undefined && eventTime !== 'entry-id' && !(typeof eventTime === 'object' && eventTime !== null && typeof eventTime.field === 'string' && eventTime.field !== '')) {
+    throw new TypeError("redisStreamSource option 'eventTime' must be 'entry-id' or { field: '<entry field>' }");
+  }
   return {
     boundedness: 'unbounded',
     maxParallelism: streams.length,
@@ -104,11 +121,12 @@ export function redisStreamSource<T>(options: RedisStreamSourceOptions<T>): Sour
         decode,
         deadLetterFormat: deadLetter.format,
         deadLetterKey: deadLetter.key,
+        eventTime,
       });
     },
   };
 }
 
-const STREAM_SOURCE_OPTIONS = ['redis', 'streams', 'format', 'field', 'startAt', 'batchSize', 'blockMs', 'group', 'trim', 'deadLetter'] satisfies (keyof RedisStreamSourceOptions<unknown>)[];
+const STREAM_SOURCE_OPTIONS = ['redis', 'streams', 'format', 'field', 'startAt', 'batchSize', 'blockMs', 'group', 'trim', 'deadLetter', 'eventTime'] satisfies (keyof RedisStreamSourceOptions<unknown>)[];
 
-export type { StreamSplit };
+export type { StreamSplit, StreamEventTime };

@@ -25,10 +25,21 @@ export async function loadRestoredState(
   checkpoint: CompletedCheckpoint,
   storage: CheckpointStorage,
   graph: ExecutionGraph,
-  options: { allowNonRestoredState: boolean; logger: Logger },
+  options: {
+    allowNonRestoredState: boolean;
+    logger: Logger;
+    /** Task keys (`<vertex id>#<subtask index>`) whose keyed state to decode; default every subtask's (a worker thread restores its own). */
+    only?: ReadonlySet<string>;
+  },
 ): Promise<RestoredState> {
   const nodes = new Map<string, StreamNode>();
-  for (const v of graph.jobGraph.vertices) for (const n of v.nodes) nodes.set(n.uid, n);
+  const vertexOf = new Map<string, string>();
+  for (const v of graph.jobGraph.vertices) {
+    for (const n of v.nodes) {
+      nodes.set(n.uid, n);
+      vertexOf.set(n.uid, v.id);
+    }
+  }
   const keyed = new Map<string, Map<number, KeyGroupSnapshot>>();
   const lists = new Map<string, (OperatorLists | undefined)[]>();
   const location = checkpoint.location;
@@ -64,6 +75,7 @@ export async function loadRestoredState(
         const range = new KeyGroupRange(sub.keyed.range.start, sub.keyed.range.end);
         for (let kg = range.start; kg <= range.end; kg++) {
           const owner = operatorIndexForKeyGroup(node.maxParallelism, node.parallelism, kg);
+          if (options.only !== undefined && !options.only.has(`${vertexOf.get(op.uid)}#${owner}`)) continue;
           const snapshot = decodeKeyGroup(bytes, sub.keyed.offsets, range, kg);
           if (snapshot.length === 0) continue;
           const key = `${op.uid}#${owner}`;

@@ -17,10 +17,12 @@ export interface ChannelWriter {
   /** Resolves once the channel has drained to half its capacity (or was closed). */
   whenWritable(): Promise<void>;
   readonly isFull: boolean;
+  /** Items queued (or sent and not yet taken) over capacity: 0 empty, 1 full (read for metrics, not per record). */
+  readonly fill: number;
 }
 
 /** What a task waits on after a step when it is full: a channel, or a sink writer with bounded work in flight. */
-export type Backpressure = Pick<ChannelWriter, 'isFull' | 'whenWritable'>;
+export type Backpressure = Pick<ChannelWriter, 'isFull' | 'whenWritable'> & { readonly fill?: number };
 
 /**
  * The consuming end of a task's input channels, read as one. A held channel is not read (barrier
@@ -39,6 +41,8 @@ export interface InputGate {
   isHeld(channel: number): boolean;
   /** Wakes every waiter: used when the job is cancelled. */
   close(): void;
+  /** Items queued in all channels over their capacity, 0..1 (read for metrics). */
+  readonly fill: number;
 }
 
 /** Identifies one channel: from subtask `fromSubtask` of vertex `from` to subtask `toSubtask` of vertex `to`. */

@@ -35,6 +35,14 @@ export class LocalChannel implements ChannelWriter {
     this.#mask = n - 1;
   }
 
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  get fill(): number {
+    return Math.min(1, this.#size / this.#capacity);
+  }
+
   get size(): number {
     return this.#size;
   }

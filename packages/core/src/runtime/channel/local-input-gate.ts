@@ -1,6 +1,15 @@
 import type { ChannelItem } from '../events.ts';
 import type { InputGate } from './channel.ts';
-import type { LocalChannel } from './local-channel.ts';
+
+/** What a gate reads: a local channel, or the receiving end of a channel from another thread. */
+export interface GateChannel {
+  /** Takes the oldest item; `undefined` when empty. */
+  poll(): ChannelItem | undefined;
+  readonly size: number;
+  readonly capacity: number;
+  /** Set by the gate: called when an item arrives on an empty channel. */
+  onReadable: (() => void) | null;
+}
 
 /**
  * Reads a task's local input channels as one, round-robin over the channels that have items and
@@ -8,14 +17,14 @@ import type { LocalChannel } from './local-channel.ts';
  * stay queued in it.
  */
 export class LocalInputGate implements InputGate {
-  readonly #channels: LocalChannel[];
+  readonly #channels: GateChannel[];
   readonly #held: boolean[];
   #cursor = 0;
   #lastChannel = -1;
   #waiter: (() => void) | null = null;
   #closed = false;
 
-  constructor(channels: LocalChannel[]) {
+  constructor(channels: GateChannel[]) {
     this.#channels = channels;
     this.#held = channels.map(() => false);
     channels.forEach((ch, i) => {
@@ -23,6 +32,16 @@ export class LocalInputGate implements InputGate {
         if (!this.#held[i]) this.#wake();
       };
     });
+  }
+
+  get fill(): number {
+    let queued = 0;
+    let capacity = 0;
+    for (const ch of this.#channels) {
+      queued += ch.size;
+      capacity += ch.capacity;
+    }
+    return capacity === 0 ? 0 : Math.min(1, queued / capacity);
   }
 
   get numberOfChannels(): number {

@@ -2,6 +2,11 @@ import type { ChannelSpec, InputGate, Transport, ChannelWriter } from './channel
 import { LocalChannel } from './local-channel.ts';
 import { LocalInputGate } from './local-input-gate.ts';
 
+/** A channel's name: `<vertex>#<subtask>-><vertex>#<subtask>/<input>`, unique within a job. */
+export function channelId(spec: ChannelSpec): string {
+  return `${spec.from}#${spec.fromSubtask}->${spec.to}#${spec.toSubtask}/${spec.input}`;
+}
+
 /** Channels between tasks on one event loop: the producer's writer and the consumer's gate share a LocalChannel. */
 export class LocalTransport implements Transport {
   readonly #channels = new Map<string, LocalChannel>();
@@ -27,7 +32,7 @@ export class LocalTransport implements Transport {
   }
 
   #channel(spec: ChannelSpec): LocalChannel {
-    const id = `${spec.from}#${spec.fromSubtask}->${spec.to}#${spec.toSubtask}/${spec.input}`;
+    const id = channelId(spec);
     let ch = this.#channels.get(id);
     if (ch === undefined) {
       ch = new LocalChannel(spec.capacity);

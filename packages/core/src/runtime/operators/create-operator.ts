@@ -1,14 +1,17 @@
-import type { KeyedContext, KeyedRuntimeContext } from '../../api/functions.ts';
 import type { OperatorSpec } from '../../graph/operator-spec.ts';
-import type { Key } from '../../state/key.ts';
 import type { Output } from '../output/output.ts';
+import { CoProcessOperator } from './co-process-operator.ts';
 import { copyPerSubtask } from './copy-per-subtask.ts';
+import { IntervalJoinOperator } from './interval-join-operator.ts';
+import { KeyedCoProcessOperator } from './keyed-co-process-operator.ts';
+import { KeyedProcessOperator } from './keyed-process-operator.ts';
 import { ReduceOperator } from './reduce-operator.ts';
-import { keyedContext } from './runtime-context.ts';
 import { ProcessOperator } from './process-operator.ts';
 import { FilterOperator, FlatMapOperator, MapOperator } from './simple-operators.ts';
 import { SinkOperator } from './sink-operator.ts';
 import type { OperatorContext, StreamOperator } from './stream-operator.ts';
+import { AlignedWindowOperator } from './window/aligned-window-operator.ts';
+import { SessionWindowOperator } from './window/session-window-operator.ts';
 
 /** Builds one subtask's operator from what the API described. */
 export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output: Output<unknown>): StreamOperator<unknown> {
@@ -24,7 +27,17 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output:
     case 'reduce':
       return new ReduceOperator(ctx, output, spec.fn);
     case 'keyedProcess':
-      return new ProcessOperator<unknown, unknown, KeyedContext<Key> & KeyedRuntimeContext>(ctx, output, copyPerSubtask(spec.fn), keyedContext);
+      return new KeyedProcessOperator(ctx, output, copyPerSubtask(spec.fn));
+    case 'window': {
+      const own = { ...spec, windowFunction: spec.windowFunction === undefined ? undefined : copyPerSubtask(spec.windowFunction) };
+      return spec.assigner.kind === 'session' ? new SessionWindowOperator(ctx, output, own) : new AlignedWindowOperator(ctx, output, own);
+    }
+    case 'coProcess':
+      return new CoProcessOperator(ctx, output, copyPerSubtask(spec.fn));
+    case 'keyedCoProcess':
+      return new KeyedCoProcessOperator(ctx, output, copyPerSubtask(spec.fn));
+    case 'intervalJoin':
+      return new IntervalJoinOperator(ctx, output, { ...spec, fn: copyPerSubtask(spec.fn) });
     case 'sink':
       return new SinkOperator(
         ctx,

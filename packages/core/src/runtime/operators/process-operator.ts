@@ -14,8 +14,9 @@ export interface LifecycleFunction<I, O, C> {
 }
 
 /**
- * Runs a {@link ProcessFunction}, or (with a keyed context) a KeyedProcessFunction: its own copy
- * per subtask, opened before the first record, with operator list state checkpointed with it.
+ * Runs a {@link ProcessFunction}: its own copy per subtask, opened before the first record, with
+ * operator list state checkpointed with it. (A KeyedProcessFunction, with timers, runs in
+ * KeyedProcessOperator.)
  */
 export class ProcessOperator<I, O, C extends RuntimeContext = RuntimeContext> extends AbstractStreamOperator<I, O> {
   readonly #context: C;

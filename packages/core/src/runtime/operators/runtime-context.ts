@@ -1,5 +1,4 @@
-import type { KeyedContext, KeyedRuntimeContext, RuntimeContext } from '../../api/functions.ts';
-import type { Key } from '../../state/key.ts';
+import type { RuntimeContext } from '../../api/functions.ts';
 import type { KeyedStateBackend } from '../../state/state-backend.ts';
 import type { OperatorContext } from './stream-operator.ts';
 import type { OperatorStateStore } from '../../state/operator/operator-state-store.ts';
@@ -14,19 +13,6 @@ export function runtimeContext(ctx: OperatorContext, store: OperatorStateStore):
     parallelism: ctx.parallelism,
     maxParallelism: ctx.maxParallelism,
     getOperatorListState: (d) => store.getListState(d),
-  };
-}
-
-/** Context of a keyed function: state by descriptor and the current key. One object per subtask, reused per record. */
-export function keyedContext<K extends Key>(ctx: OperatorContext, store: OperatorStateStore): KeyedContext<K> & KeyedRuntimeContext {
-  const backend = requireKeyedBackend(ctx);
-  return {
-    ...runtimeContext(ctx, store),
-    getCurrentKey: () => backend.getCurrentKey() as K,
-    getState: (d) => backend.getValueState(d),
-    getListState: (d) => backend.getListState(d),
-    getMapState: (d) => backend.getMapState(d),
-    getReducingState: (d) => backend.getReducingState(d),
   };
 }
 

@@ -14,6 +14,12 @@ export const NO_OUTPUT: Output<never> = {
 
 /** Hands records to a sink's writer. */
 export class SinkOperator<T> extends AbstractStreamOperator<T, never> {
+  /** Commits (`notifyCheckpointComplete` of a writer that has one) since the attempt started. */
+  commits = 0;
+  /** Ms spent in them, summed. */
+  commitMs = 0;
+  lastCommitMs: number | undefined;
+
   constructor(
     ctx: OperatorContext,
     readonly writer: SinkWriter<T>,
@@ -64,11 +70,16 @@ export class SinkOperator<T> extends AbstractStreamOperator<T, never> {
   }
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    if (this.writer.notifyCheckpointComplete === undefined) return;
+    const from = performance.now();
     try {
-      await this.writer.notifyCheckpointComplete?.(checkpointId);
+      await this.writer.notifyCheckpointComplete(checkpointId);
     } catch (e) {
       throw operatorFailure(this.ctx, e, 'notifyCheckpointComplete');
     }
+    this.lastCommitMs = performance.now() - from;
+    this.commits++;
+    this.commitMs += this.lastCommitMs;
   }
 
   async notifyCheckpointAborted(checkpointId: number): Promise<void> {

@@ -5,6 +5,8 @@ import type { ControlEvent } from '../events.ts';
 import type { Output } from '../output/output.ts';
 import type { CheckpointParticipant } from '../checkpointing/checkpointed.ts';
 import type { OperatorLists } from '../../state/snapshot/snapshot-codec.ts';
+import type { ProcessingTimeService } from '../time/processing-time-service.ts';
+import type { RecordTime } from '../time/record-time.ts';
 
 /** The fencing epoch of an attempt and the check of the job's lease (see `job-lease.ts`). */
 export interface Fencing {
@@ -32,6 +34,12 @@ export interface OperatorContext extends OperatorIdentity {
   readonly deadLetter: ((record: unknown, error: unknown, attempts: number) => void) | null;
   /** How many times the user function is called on one record before it is dead-lettered. */
   readonly attempts: number;
+  /** The event time of the record being processed, shared by the task's chain (see {@link RecordTime}). */
+  readonly time: RecordTime;
+  /** Wall-clock time, and actions scheduled on the task's loop (processing-time timers). */
+  readonly processingTime: ProcessingTimeService;
+  /** This operator's side outputs that something reads, by tag id. */
+  readonly sideOutputs: ReadonlyMap<string, Output<unknown>>;
 }
 
 /**
@@ -45,6 +53,14 @@ export interface StreamOperator<IN> extends Output<IN>, Omit<CheckpointParticipa
   finish(): void | Promise<void>;
   /** Releases resources; called after finish, and also after a failure. */
   close(): void | Promise<void>;
+}
+
+/**
+ * An operator with two inputs (connect, interval join): `collect` takes records of the first
+ * input, `collect2` of the second; events come once, through `emitEvent`.
+ */
+export interface TwoInputStreamOperator extends StreamOperator<unknown> {
+  collect2(value: unknown): void;
 }
 
 /** What {@link retryOrDeadLetter} returns when the record went to the dead-letter queue. */

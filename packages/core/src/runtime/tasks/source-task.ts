@@ -1,13 +1,30 @@
-import type { SourceOutput, SourceReader } from '../../connector/source.ts';
+import type { ReaderOutput, SourceReader } from '../../connector/source.ts';
 import { operatorFailure, type OperatorIdentity } from '../errors.ts';
 import type { Backpressure } from '../channel/channel.ts';
 import type { OperatorChain } from '../operator-chain.ts';
 import type { CheckpointBarrier } from '../events.ts';
+import type { MailboxProcessingTimeService } from '../time/processing-time-service.ts';
+import type { Mailbox } from './mailbox.ts';
 import { StreamTask, type TaskInfo } from './stream-task.ts';
 
 /**
+ * What a source task's reader polls into: records into the chain, with event time and watermarks
+ * when the source has a watermark strategy (`SourceWatermarks`), or straight through (`PassthroughReaderOutput`).
+ */
+export interface SourceTaskOutput<T> extends ReaderOutput<T> {
+  /** Starts periodic watermarks (on the task's loop). */
+  start(): void;
+  /** After every poll of the reader. */
+  afterPoll(): void;
+  /** The reader ended: `+∞`, so that every event-time window and timer downstream fires. */
+  endOfInput(): void;
+  stop(): void;
+}
+
+/**
  * A task whose head is a source reader: polls it, and between two polls runs mailbox actions
- * (a checkpoint trigger snapshots the reader's position there, between two records).
+ * (a checkpoint trigger snapshots the reader's position there, between two records; periodic
+ * watermarks are emitted there too).
  */
 export class SourceTask<T> extends StreamTask {
   constructor(
@@ -17,8 +34,12 @@ export class SourceTask<T> extends StreamTask {
     readonly reader: SourceReader<T>,
     /** Identity of the source operator, for errors the reader throws. */
     readonly source: OperatorIdentity,
+    /** What the reader polls into (it feeds the chain's head). */
+    readonly output: SourceTaskOutput<T>,
+    mailbox?: Mailbox,
+    processingTime?: MailboxProcessingTimeService,
   ) {
-    super(info, chain, writers);
+    super(info, chain, writers, mailbox, processingTime);
   }
 
   /**
@@ -49,11 +70,12 @@ export class SourceTask<T> extends StreamTask {
     } catch (e) {
       throw operatorFailure(this.source, e, 'start');
     }
+    this.output.start();
   }
 
   protected async processInput(): Promise<void> {
     const reader = this.reader;
-    const output = this.chain.head as SourceOutput<T>;
+    const output = this.output;
     for (;;) {
       let status;
       try {
@@ -61,14 +83,17 @@ export class SourceTask<T> extends StreamTask {
       } catch (e) {
         throw operatorFailure(this.source, e, 'pollNext');
       }
+      output.afterPoll();
       if (status === 'end') {
+        // Before the final checkpoint: what the last windows and timers emit is committed by it.
+        output.endOfInput();
         await this.#waitForFinalCheckpoint();
         return;
       }
       if (status === 'nothing-available') {
         this.chain.head.flush();
         await this.runMail();
-        await Promise.race([reader.isAvailable(), this.mailbox.whenMail()]);
+        await this.idleUntil(Promise.race([reader.isAvailable(), this.mailbox.whenMail()]));
         await this.runMail();
         continue;
       }
@@ -81,12 +106,13 @@ export class SourceTask<T> extends StreamTask {
     this.chain.head.flush();
     this.onReaderEnded?.();
     while (!this.#endInput) {
-      await this.mailbox.whenMail();
+      await this.idleUntil(this.mailbox.whenMail());
       await this.runMail();
     }
   }
 
   protected override async closeAll(): Promise<void> {
+    this.output.stop();
     try {
       await this.reader.close?.();
     } finally {

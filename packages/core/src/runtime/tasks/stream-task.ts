@@ -5,6 +5,7 @@ import { CancelledError } from '../errors.ts';
 import { END_OF_STREAM_EVENT, type CheckpointBarrier } from '../events.ts';
 import type { OperatorChain } from '../operator-chain.ts';
 import type { CountingOutput } from '../output/output.ts';
+import { MailboxProcessingTimeService } from '../time/processing-time-service.ts';
 import { Mailbox } from './mailbox.ts';
 
 /** How long a task runs before it lets timers, I/O and other tasks have the event loop. */
@@ -29,7 +30,11 @@ export interface TaskInfo {
  * The hot loop awaits nothing while it can make progress: a pause is a field check per batch.
  */
 export abstract class StreamTask {
-  readonly mailbox = new Mailbox();
+  /**
+   * Wall-clock time for the task's operators: processing-time timers and periodic watermarks run
+   * as mail on this task's loop. Made with the mailbox, before the operators (they need it).
+   */
+  readonly processingTime: MailboxProcessingTimeService;
   /** Set when the job checkpoints. */
   checkpointing: TaskCheckpointing | null = null;
   /** Records taken from the input gate, counted per batch. */
@@ -38,6 +43,13 @@ export abstract class StreamTask {
   channelOutputs: readonly CountingOutput<unknown>[] = [];
   #cancelled = false;
   #sliceStart = 0;
+  // Where the time goes (Flink's busy / backpressured / idle), clocked at the loop's waits, not per
+  // record: busy from when the loop resumes until it next waits; backpressured while it waits for
+  // room downstream. Neither counts the turns other tasks on the same event loop take.
+  #busyMs = 0;
+  #backpressuredMs = 0;
+  /** When the loop last resumed; -1 while it waits. */
+  #resumedAt = -1;
   #wakeOnCancel: (() => void) | undefined;
   /** Resolves when the task is cancelled: what every wait on something outside the task races with. */
   readonly #whenCancelled = new Promise<void>((resolve) => (this.#wakeOnCancel = resolve));
@@ -52,13 +64,44 @@ export abstract class StreamTask {
     readonly chain: OperatorChain,
     /** The channels this task writes to: checked for backpressure after each step. */
     readonly writers: readonly Backpressure[],
-  ) {}
+    readonly mailbox: Mailbox = new Mailbox(),
+    processingTime?: MailboxProcessingTimeService,
+  ) {
+    this.processingTime = processingTime ?? new MailboxProcessingTimeService(mailbox);
+  }
 
   /** Records sent into channels, counted per batch. */
   get recordsOut(): number {
     let n = 0;
     for (const o of this.channelOutputs) n += o.recordsOut;
     return n;
+  }
+
+  /** Ms the loop spent working (records, mail, checkpoints) since it started reading input. */
+  get busyMs(): number {
+    return this.#busyMs + (this.#resumedAt < 0 ? 0 : performance.now() - this.#resumedAt);
+  }
+
+  /** Ms the loop waited for room in a full output channel (or a sink's bounded work in flight). */
+  get backpressuredMs(): number {
+    return this.#backpressuredMs;
+  }
+
+  /** Queued items over capacity in the channels this task writes to, 0..1. */
+  get outputFill(): number {
+    let sum = 0;
+    let n = 0;
+    for (const w of this.writers) {
+      if (w.fill === undefined) continue;
+      sum += w.fill;
+      n++;
+    }
+    return n === 0 ? 0 : sum / n;
+  }
+
+  /** Queued items over capacity in this task's input channels, 0..1 (0 for a source). */
+  get inputFill(): number {
+    return 0;
   }
 
   get cancelled(): boolean {
@@ -74,12 +117,15 @@ export abstract class StreamTask {
       await this.#unlessCancelled(this.beforeInput());
       this.phase = 'running';
       this.#sliceStart = performance.now();
+      this.#resumedAt = this.#sliceStart;
       await this.processInput();
+      this.#waiting();
       this.phase = 'finishing';
       await this.chain.finish();
       this.chain.head.emitEvent(END_OF_STREAM_EVENT);
       this.chain.head.flush();
     } finally {
+      this.#waiting();
       this.phase = 'closing';
       await this.#close();
       this.phase = 'ended';
@@ -143,6 +189,8 @@ export abstract class StreamTask {
   protected onCancel(): void {}
 
   protected async closeAll(): Promise<void> {
+    // No timer fires into a task that has ended.
+    this.processingTime.shutdown();
     await this.chain.close();
   }
 
@@ -159,12 +207,19 @@ export abstract class StreamTask {
     for (const w of this.writers) {
       if (w.isFull) {
         this.chain.head.flush();
-        await this.#unlessCancelled(w.whenWritable());
+        const from = this.#waiting();
+        try {
+          await this.#unlessCancelled(w.whenWritable());
+        } finally {
+          this.#backpressuredMs += this.#resumed() - from;
+        }
       }
     }
     if (performance.now() - this.#sliceStart > TIME_SLICE_MS) {
       this.chain.head.flush();
+      this.#waiting();
       await yieldToEventLoop();
+      this.#resumed();
       this.throwIfCancelled();
       await this.runMail();
       this.#sliceStart = performance.now();
@@ -177,6 +232,29 @@ export abstract class StreamTask {
       for (const action of this.mailbox.drain()) await this.#unlessCancelled(action());
       this.throwIfCancelled();
     }
+  }
+
+  /** Waits for input (`work`: a reader's availability, an input gate, or mail): idle, not busy. */
+  protected async idleUntil(work: Promise<unknown>): Promise<void> {
+    this.#waiting();
+    try {
+      await work;
+    } finally {
+      this.#resumed();
+    }
+  }
+
+  /** Stops the busy clock; returns the time. */
+  #waiting(): number {
+    const now = performance.now();
+    if (this.#resumedAt >= 0) this.#busyMs += now - this.#resumedAt;
+    this.#resumedAt = -1;
+    return now;
+  }
+
+  #resumed(): number {
+    this.#resumedAt = performance.now();
+    return this.#resumedAt;
   }
 
   /** Waits for `work` (a reader's availability, an input gate), or until the task is cancelled. */

@@ -22,6 +22,7 @@ import { CopyOnAccessSnapshots } from './copy-on-access-snapshots.ts';
 import { encodeKeyGroupStates, type KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
 import { HeapListState, HeapMapState, HeapReducingState, HeapValueState, type CurrentKey } from './heap-states.ts';
 import { rejectUnknownOptions } from '../../util/options.ts';
+import { KeyGroupedTimerQueue, TIMER_STATE_PREFIX } from '../timers/key-grouped-timer-queue.ts';
 
 /** Options of {@link HeapStateBackend}. */
 export interface HeapStateBackendOptions {
@@ -137,6 +138,19 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     return this.#current.key;
   }
 
+  getCurrentKeyGroupIndex(): number {
+    return this.#current.index;
+  }
+
+  readonly #timers = new Map<string, KeyGroupedTimerQueue>();
+
+  getTimerQueue(name: string): KeyGroupedTimerQueue {
+    if (!name.startsWith(TIMER_STATE_PREFIX)) throw new Error(`a timer queue's name starts with '${TIMER_STATE_PREFIX}', got '${name}'`);
+    let q = this.#timers.get(name);
+    if (q === undefined) this.#timers.set(name, (q = new KeyGroupedTimerQueue(name, this.keyGroupRange)));
+    return q;
+  }
+
   getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
     const table = () => {
       assertCopyableDefault(d);
@@ -190,11 +204,16 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     for (const s of this.#states.values()) sources.push(s.table.keyGroupSource(keyGroup));
     // Restored entries whose state no function has asked for yet are kept, not dropped.
     for (const t of this.#restored.values()) sources.push(t.keyGroupSource(keyGroup));
+    for (const q of this.#timers.values()) sources.push(q.keyGroupSource(keyGroup));
     return encodeKeyGroupStates(sources);
   }
 
   restoreKeyGroup(keyGroup: number, snapshot: KeyGroupSnapshot): void {
     for (const entries of snapshot) {
+      if (entries.name.startsWith(TIMER_STATE_PREFIX)) {
+        this.getTimerQueue(entries.name).restoreKeyGroup(keyGroup, entries);
+        continue;
+      }
       const s = this.#states.get(entries.name);
       if (s === undefined) {
         // Restored before the function asked for its state: keep the entries in a table that the
@@ -210,6 +229,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.#snapshots.stopAll();
     this.#states.clear();
     this.#restored.clear();
+    for (const q of this.#timers.values()) q.clear();
+    this.#timers.clear();
   }
 
   readonly #restored = new Map<string, StateTable<unknown>>();

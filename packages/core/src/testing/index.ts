@@ -1,0 +1,1 @@
+export { executeAndCollect, type ExecuteAndCollectOptions } from './execute-and-collect.ts';

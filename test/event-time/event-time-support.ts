@@ -1,0 +1,39 @@
+/**
+ * Helpers of the event-time tests: an environment without logs, and a watermark strategy that
+ * emits after every record (punctuated), so that which records are late does not depend on when
+ * a periodic watermark happened to be emitted.
+ */
+import { pino } from 'pino';
+import { StreamEnvironment, watermarks, type TimestampAssigner, type WatermarkStrategy } from '@weir/core';
+
+export const environment = (parallelism = 1): StreamEnvironment => StreamEnvironment.create({ parallelism, logger: pino({ level: process.env.LOG ?? 'silent' }) });
+
+/** Bounded out-of-orderness, emitted right after every record: `max timestamp seen - bound - 1`. */
+export function everyRecord<T>(timestamp: TimestampAssigner<T>, bound = 0): WatermarkStrategy<T> {
+  return watermarks.forGenerator<T>(() => {
+    let max = -Infinity;
+    return {
+      onEvent(_r, ts, out) {
+        if (ts > max) max = ts;
+        out.emitWatermark(max - bound - 1);
+      },
+      onPeriodicEmit() {},
+    };
+  }, timestamp);
+}
+
+/** A record with a key and an event time. */
+export interface Ev {
+  readonly k: string;
+  readonly t: number;
+  readonly v?: number;
+}
+
+export const ev = (k: string, t: number, v = 1): Ev => ({ k, t, v });
+
+export const count = {
+  create: () => 0,
+  add: (n: number) => n + 1,
+  result: (n: number) => n,
+  merge: (a: number, b: number) => a + b,
+};
