@@ -205,10 +205,23 @@ describe('processing-time windows', () => {
     h.process('a', 'x');
     h.watermark(Infinity);
     expect(h.take()).toEqual([]);
-    h.advanceProcessingTime(9);
+    h.advanceProcessingTime(10);
     expect(h.take()).toEqual(['a[0,10)=x']);
-    h.advanceProcessingTime(14);
+    h.advanceProcessingTime(15);
     expect(h.take()).toEqual(['a[5,15)=x']);
+  });
+
+  it('fire each window once, also with records read in its last millisecond', async () => {
+    const h = await windowHarness(tumblingProcessingTime({ size: 10 }));
+    h.advanceProcessingTime(3);
+    h.process('a', 'x');
+    h.advanceProcessingTime(9);
+    h.process('a', 'y');
+    expect(h.take()).toEqual([]);
+    h.advanceProcessingTime(10);
+    h.process('a', 'z');
+    h.advanceProcessingTime(30);
+    expect(h.take()).toEqual(['a[0,10)=x,y', 'a[10,20)=z']);
   });
 });
 

@@ -87,7 +87,10 @@ export abstract class KeyedWindowOperator<I> extends AbstractStreamOperator<I, u
    */
   protected scheduleWindow(maxTs: number): boolean {
     if (!this.eventTime) {
-      this.timers.registerProcessingTimeTimer(maxTs);
+      // At the end, not the last millisecond: a processing-time timer fires once the clock reaches
+      // its time, and a record still read in the last millisecond would reopen a window that had
+      // fired (Flink fires processing-time timers only once the clock is past them, to the same end).
+      this.timers.registerProcessingTimeTimer(maxTs + 1);
       return false;
     }
     if (this.lateness > 0) this.timers.registerEventTimeTimer(maxTs + this.lateness);
@@ -117,7 +120,8 @@ export abstract class KeyedWindowOperator<I> extends AbstractStreamOperator<I, u
   }
 
   onProcessingTime(timestamp: number, key: Key): void {
-    this.onTimer(timestamp, key);
+    // Registered at the window's end (see scheduleWindow): the window's last millisecond is one before.
+    this.onTimer(timestamp - 1, key);
   }
 
   /** A timer of `key` at `timestamp`: fire the key's window that ends there, purge the one whose lateness ends there. */
