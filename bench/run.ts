@@ -13,6 +13,7 @@ import { StderrProgress } from './lib/progress.ts';
 import { formatTable, writeResults, type CaseResult } from './lib/results.ts';
 import { runNexmark, SUITE_EVENTS_PER_SECOND } from './nexmark/experiment.ts';
 import { QUERIES } from './nexmark/queries/index.ts';
+import { recoveryKeys, runRecovery } from './recovery/experiment.ts';
 import { runThreads } from './threads/experiment.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -39,6 +40,11 @@ async function runExperiment(name: ExperimentName, args: BenchArgs, startedAt: s
   if (name === 'threads') {
     // Each case is a job process of its own already (its worker threads load the job file again).
     return runThreads(Number(env.BENCH_RECORDS ?? (args.quick ? 1_000_000 : 3_000_000)), args.rounds ?? (args.quick ? 1 : 3), new StderrProgress());
+  }
+  if (name === 'recovery') {
+    // Each start of the job is a process of its own: build, SIGKILL, restore; BENCH_RECOVERY_KEYS=10k,1M sets the sizes.
+    const keys = recoveryKeys(env.BENCH_RECOVERY_KEYS, args.quick);
+    return runRecovery({ keys, rounds: args.rounds ?? (args.quick ? 1 : 3), coreFromSource: env.BENCH_RECOVERY_CORE === 'src' }, new StderrProgress());
   }
   const input: ExperimentInput = {
     experiment: name,

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const EXPERIMENTS = ['micro', 'checkpoint', 'redis', 'nexmark', 'event-time', 'threads'] as const;
+export const EXPERIMENTS = ['micro', 'checkpoint', 'redis', 'nexmark', 'event-time', 'threads', 'recovery'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
 
 export interface BenchArgs {

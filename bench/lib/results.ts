@@ -56,6 +56,8 @@ export interface CaseResult {
   readonly flinkPerCore: number | null;
   /** Anything else the experiment measured. */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** One line on what the columns do not show (a recovery time, say): listed under the Markdown table. */
+  readonly note?: string;
 }
 
 export interface BenchResults {
@@ -82,6 +84,7 @@ export function toMarkdown(results: BenchResults): string {
   const m = results.machine;
   const rows = results.cases.map(cells);
   const flink = results.cases.filter((c) => c.flinkPerCore !== null && c.variant === 'weir' && c.perCore !== null);
+  const notes = results.cases.filter((c) => c.note !== undefined);
   return [
     `# Weir bench, ${results.startedAt}`,
     '',
@@ -99,6 +102,7 @@ export function toMarkdown(results: BenchResults): string {
     ...(flink.length === 0
       ? []
       : ['', 'Against Flink 2.x per core (issue 15):', '', ...flink.map((c) => `- ${c.case}: ${rate(c.perCore!)} per core, ${(c.perCore! / c.flinkPerCore!).toFixed(2)} × Flink's ${rate(c.flinkPerCore!)}`)]),
+    ...(notes.length === 0 ? [] : ['', 'Notes:', '', ...notes.map((c) => `- ${c.case}: ${c.note}`)]),
     '',
   ].join('\n');
 }
@@ -155,6 +159,7 @@ export function measuredCase(fields: {
   peakRssMb?: number | null;
   outputRecords?: number | null;
   extra?: Record<string, unknown>;
+  note?: string;
 }): CaseResult {
   const sorted = [...fields.rounds].sort((a, b) => a - b);
   return {
@@ -177,5 +182,6 @@ export function measuredCase(fields: {
     peakRssMb: fields.peakRssMb ?? null,
     flinkPerCore: null,
     ...(fields.extra === undefined ? {} : { extra: fields.extra }),
+    ...(fields.note === undefined ? {} : { note: fields.note }),
   };
 }
