@@ -279,12 +279,26 @@ export class JobRun {
           );
     attempt.onStopping = (reason) => {
       stopping = true;
+      // A savepoint asked for from now on waits for the next attempt rather than meet a stopped coordinator.
+      if (this.#coordinator === coordinator) this.#coordinator = undefined;
       coordinator?.stop(reason).catch((e: unknown) => this.logger.warn({ err: e }, 'stopping the checkpoint coordinator failed'));
     };
     this.#attempt = attempt;
     const deployedAt = performance.now();
     let ended = false;
+    // Checkpoints start only once every task runs, so their timeout no longer ends an attempt stuck
+    // while deploying (a worker waiting on checkpoint storage that never answers): this does.
+    const deployTimeoutMs = cp?.config.timeout;
+    const deployTimer =
+      deployTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (ended || stopping) return;
+            attempt.fail(new Error(`the tasks did not all start within ${deployTimeoutMs} ms (the checkpoint timeout): a worker thread is stuck loading the job or its restored state`));
+          }, deployTimeoutMs);
+    deployTimer?.unref();
     void attempt.deployed.then(() => {
+      clearTimeout(deployTimer);
       if (ended) return;
       // The line tools wait for before counting on records flowing (`weir verify`, the crash tests).
       this.logger.info({ subtasks: this.graph.subtasks.length, ms: Math.round(performance.now() - deployedAt) }, 'tasks running');
@@ -329,6 +343,7 @@ export class JobRun {
       throw e;
     } finally {
       ended = true;
+      clearTimeout(deployTimer);
       this.#coordinator = undefined;
       await attempt.closeSharedResources();
     }
