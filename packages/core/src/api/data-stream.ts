@@ -27,6 +27,8 @@ import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts'
 import { IntervalJoin } from './interval-join.ts';
 import type { WindowAssigner } from './windowing/window-assigner.ts';
 import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.ts';
+import { checkDedupeOptions, DedupeFunction, type DedupeId, type DedupeOptions } from './queue/dedupe.ts';
+import { checkRateLimitOptions, RateLimitFunction, type RateLimitOptions } from './queue/rate-limit.ts';
 
 type OperatorFlatMap = (value: unknown, out: Collector<unknown>) => void;
 
@@ -261,6 +263,35 @@ export class KeyedStream<K extends Key, T> extends DataStream<T> {
    */
   window(assigner: WindowAssigner): WindowedStream<K, T> {
     return new WindowedStream<K, T>(assigner, <R>(name: string, spec: OperatorSpec) => this.transform<R>(name, spec));
+  }
+
+  /**
+   * Drops a record whose `id` was already seen for its key within `options.ttl` ms (processing
+   * time), in checkpointed keyed state: after a crash and restore no id passes twice, and a rescale
+   * moves each key's ids with it. Key by what ids are unique within (a customer, or the id itself).
+   * Returns a plain stream: key it again to chain another keyed operator (a hash edge; the order
+   * of each key's records is kept).
+   * @example `jobs.keyBy((j) => j.customer).dedupe((j) => j.id, { ttl: 24 * 3600_000 }).uid('dedupe')`
+   */
+  dedupe(id: (value: T) => DedupeId, options: DedupeOptions<T>): DataStream<T> {
+    if (typeof id !== 'function') throw new TypeError('dedupe(id, options): id must be a function returning a string or number');
+    const { ttl, duplicates } = checkDedupeOptions(options);
+    const fn = new DedupeFunction<K, T>(id, ttl, duplicates);
+    return this.transform<T>('Dedupe', { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
+  }
+
+  /**
+   * Lets at most `perKey` records of each key pass in any `per` ms; the others wait, in keyed state,
+   * and leave in arrival order as the limit allows: nothing is dropped, one key's records keep
+   * their order, and waiting records survive a crash and a rescale. Delayed records leave from a
+   * processing-time timer, without an event time. When a bounded input ends, whatever still waits
+   * leaves at once, over the limit, before the final checkpoint.
+   * @example `jobs.keyBy((j) => j.customer).rateLimit({ perKey: 10, per: 1_000 }).uid('limit')`
+   */
+  rateLimit(options: RateLimitOptions): DataStream<T> {
+    const { perKey, per } = checkRateLimitOptions(options);
+    const fn = new RateLimitFunction<K, T>(perKey, per);
+    return this.transform<T>('RateLimit', { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
   }
 
   /** Both streams keyed by the same key type: a {@link KeyedCoProcessFunction} sees them with shared keyed state and timers. */

@@ -20,6 +20,7 @@ export type {
 } from './functions.ts';
 export { KeyedProcessFunction, CoProcessFunction, KeyedCoProcessFunction, ProcessJoinFunction } from './functions.ts';
 export { OutputTag } from './output-tag.ts';
+export { DedupeFunction, RateLimitFunction, type DedupeId, type DedupeOptions, type RateLimitOptions } from './queue/index.ts';
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 export { IntervalJoin, IntervalJoined } from './interval-join.ts';
 export { watermarks, WatermarkStrategy, BoundedOutOfOrdernessWatermarks, type WatermarkGenerator, type WatermarkOutput, type TimestampAssigner } from './watermarks/index.ts';
