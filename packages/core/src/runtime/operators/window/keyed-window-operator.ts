@@ -100,6 +100,16 @@ export abstract class KeyedWindowOperator<I> extends AbstractStreamOperator<I, u
     return false;
   }
 
+  /** Deletes the timers {@link scheduleWindow} registered for a window ending at `maxTs + 1`. */
+  protected unscheduleWindow(maxTs: number): void {
+    if (!this.eventTime) {
+      this.timers.deleteProcessingTimeTimer(maxTs + 1);
+      return;
+    }
+    this.timers.deleteEventTimeTimer(maxTs);
+    if (this.lateness > 0) this.timers.deleteEventTimeTimer(maxTs + this.lateness);
+  }
+
   /** A record too late for every window it belongs to: to the side output, or dropped. */
   protected lateRecord(value: I): void {
     if (this.#late !== undefined) {

@@ -1,6 +1,4 @@
 import type { SessionWindows } from '../../../api/windowing/window-assigner.ts';
-import { mergeWindows } from '../../../api/windowing/merge-windows.ts';
-import type { TimeWindow } from '../../../api/windowing/time-window.ts';
 import type { WindowSpec } from '../../../graph/operator-spec.ts';
 import { MapStateDescriptor } from '../../../state/descriptors.ts';
 import type { Key } from '../../../state/key.ts';
@@ -21,8 +19,8 @@ type Session = [start: number, contents: unknown];
  * their contents merged, so a session lasts while records of its key keep coming within `gap`.
  *
  * A key's live sessions never overlap, so each is known by its end: the state is keyed map
- * state, end → [start, contents], and a timer at a session's last millisecond fires it. Timers of
- * sessions that merged away are left to fire; they find no session ending there and do nothing.
+ * state, end → [start, contents], and a timer at a session's last millisecond fires it. The timers
+ * of a session that merges into another are deleted with it.
  */
 export class SessionWindowOperator<I> extends KeyedWindowOperator<I> {
   readonly #sessions: MapState<number, Session>;
@@ -36,27 +34,49 @@ export class SessionWindowOperator<I> extends KeyedWindowOperator<I> {
 
   collect(value: I): void {
     const ts = this.timestamp();
-    const own: TimeWindow = { start: ts, end: ts + this.#gap };
-    const existing: TimeWindow[] = [];
-    for (const [end, [start]] of this.#sessions.entries()) existing.push({ start, end });
-    // The run of windows the record's own window joins (the others are unchanged).
-    const merged = mergeWindows([...existing, own]).find((m) => m.mergedFrom.includes(own))!;
-    const window = merged.window;
-    if (this.isLate(window.end - 1)) {
+    const ownEnd = ts + this.#gap;
+    // A key's sessions never overlap or touch one another, so the record's window [ts, ts + gap)
+    // joins exactly the sessions it overlaps or touches (as mergeWindows would merge them), and
+    // the result touches no other: one pass, no sort, and usually a single session.
+    let start = ts;
+    let end = ownEnd;
+    let first: [end: number, session: Session] | undefined;
+    let more: [end: number, session: Session][] | undefined;
+    for (const [e, session] of this.#sessions.entries()) {
+      if (session[0] > ownEnd || e < ts) continue;
+      if (first === undefined) first = [e, session];
+      else (more ??= []).push([e, session]);
+      if (session[0] < start) start = session[0];
+      if (e > end) end = e;
+    }
+    if (this.isLate(end - 1)) {
       this.lateRecord(value);
       return;
     }
     let acc: unknown = undefined;
-    for (const w of merged.mergedFrom) {
-      if (w === own) continue;
-      const contents = this.#sessions.get(w.end)![1];
-      acc = acc === undefined ? contents : this.runner.merge(acc, contents);
+    if (first !== undefined) {
+      if (more === undefined) acc = first[1][1];
+      else {
+        // Contents merge in time order, as the windows would.
+        const joined = [first, ...more].sort((a, b) => a[1][0] - b[1][0]);
+        acc = joined[0]![1][1];
+        for (let k = 1; k < joined.length; k++) acc = this.runner.merge(acc, joined[k]![1][1]);
+      }
     }
     const added = this.runner.add(acc, value);
     if (added === NOT_ADDED) return;
-    for (const w of merged.mergedFrom) if (w !== own) this.#sessions.remove(w.end);
-    this.#sessions.put(window.end, [window.start, added]);
-    if (this.scheduleWindow(window.end - 1)) this.runner.fire(this.backend.getCurrentKey(), window, added);
+    if (first !== undefined) this.#mergedAway(first[0], end);
+    if (more !== undefined) for (const [e] of more) this.#mergedAway(e, end);
+    this.#sessions.put(end, [start, added]);
+    if (this.scheduleWindow(end - 1)) this.runner.fire(this.backend.getCurrentKey(), { start, end }, added);
+  }
+
+  /** A session ending at `end` is now part of the one ending at `into`: forget it and its timers. */
+  #mergedAway(end: number, into: number): void {
+    if (end === into) return;
+    this.#sessions.remove(end);
+    // Left pending, a timer per record that extends a session would pile up in the timer queue.
+    this.unscheduleWindow(end - 1);
   }
 
   protected onTimer(timestamp: number, key: Key): void {
