@@ -261,6 +261,59 @@ describe('redisStreamSource', () => {
     await r.close!();
   });
 
+  it('reports its lag: entries added to its streams that it has not emitted, counted across a restore', async () => {
+    const p = prefix();
+    const [s1, s2] = [`${p}:a`, `${p}:b`];
+    await add(s1, 20);
+    await add(s2, 10);
+    /** The backlog is read beside fetching, at most once a second: the first reading that satisfies `ok`. */
+    const lagOf = async (r: ReturnType<typeof reader>, ok: (lag: number) => boolean): Promise<number | undefined> => {
+      const deadline = Date.now() + 5000;
+      let lag = r.metrics().lagRecords;
+      while ((lag === undefined || !ok(lag)) && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 50));
+        lag = r.metrics().lagRecords;
+      }
+      return lag;
+    };
+    const first = reader([s1, s2], { batchSize: 8, recordsPerPoll: 1 });
+    await first.start();
+    expect(await pollRecords(first, 5)).toHaveLength(5);
+    // Fetched but not emitted counts: only what left the reader is read.
+    expect(await lagOf(first, (lag) => lag === 25)).toBe(25);
+    const state = first.snapshotState(1);
+    await first.close();
+
+    await add(s1, 7, 20);
+    const second = reader([s1, s2], { restoredState: state, recordsPerPoll: 1 });
+    await second.start();
+    expect(await lagOf(second, (lag) => lag === 32)).toBe(32);
+    expect(await pollRecords(second, 32)).toHaveLength(32);
+    expect(await lagOf(second, (lag) => lag === 0)).toBe(0);
+    await second.close();
+
+    // From 'latest': what was there is not lag; what comes after is, until read.
+    const third = reader([s1], { startAt: 'latest' });
+    await third.start();
+    expect(await lagOf(third, () => true)).toBe(0);
+    await add(s1, 3, 27);
+    expect(await lagOf(third, (lag) => lag === 3)).toBe(3);
+    await third.close();
+  });
+
+  it('learns its lag once caught up when a checkpoint did not hold the count (a start at a given id)', async () => {
+    const s = `${prefix()}:a`;
+    const ids = await add(s, 6);
+    const r = reader([s], { startAt: { id: ids[1]! } });
+    await r.start();
+    expect(await pollRecords(r, 4)).toHaveLength(4);
+    const deadline = Date.now() + 5000;
+    while (r.metrics().lagRecords === undefined && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(r.metrics().lagRecords).toBe(0);
+    expect(r.snapshotState(1)[0]!.entriesRead).toBe(6);
+    await r.close();
+  });
+
   it('refuses option keys it does not know, naming the nearest, and the per-source retainedCheckpoints', () => {
     const bad = (o: object) => () =>
       redisStreamSource({ redis: redis.url, streams: ['a'], format: 'json', startAt: 'earliest', ...o } as Parameters<typeof redisStreamSource>[0]);

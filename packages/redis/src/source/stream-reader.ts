@@ -5,6 +5,7 @@ import type { DeadLetterFormat } from '../dead-letter/encode.ts';
 import type { Decoder } from '../format/format.ts';
 import { deadLetterPositionsKey } from '../keys.ts';
 import { writeStreamLetters, type PositionedLetter, type StreamLetters } from '../lua/dead-letter.ts';
+import type { SourceReaderMetrics } from '@weir/core';
 import { FetchingReader, fetchingOptions, type Fetched, type SplitLetter } from './fetching-reader.ts';
 import { RetainedPositions } from './retained-positions.ts';
 import { compareStreamIds, isStreamId, nextStreamId, STREAM_START } from './stream-ids.ts';
@@ -14,6 +15,11 @@ import type { StreamStartAt } from './stream-source.ts';
 export interface StreamSplit {
   readonly stream: string;
   readonly lastId: string;
+  /**
+   * How many entries the stream had been given (XINFO's `entries-added`) up to `lastId`: what the
+   * lag is counted from. Absent when unknown (a start at a given id; checkpoints before it existed).
+   */
+  readonly entriesRead?: number;
 }
 
 export interface StreamReaderOptions {
@@ -58,6 +64,8 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
   readonly #o: StreamReaderOptions;
   readonly #streams: string[];
   readonly #split = new Map<string, number>();
+  /** Per split: entries the stream had been given up to the last delivered one (see {@link StreamSplit.entriesRead}). */
+  readonly #entriesRead: (number | undefined)[];
   /** Per split: where `XREAD` continues (the last id fetched). */
   readonly #fetched: string[];
   /** Per split: the last id delivered downstream (`''` until `start` resolves the start position). */
@@ -94,6 +102,7 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     this.#streams = restored !== undefined ? restored.map((s) => s.stream) : o.streams.filter((_, i) => i % ctx.parallelism === ctx.subtaskIndex);
     this.#streams.forEach((s, i) => this.#split.set(s, i));
     this.#delivered = restored !== undefined ? restored.map((s) => s.lastId) : this.#streams.map(() => '');
+    this.#entriesRead = restored !== undefined ? restored.map((s) => (typeof s.entriesRead === 'number' ? s.entriesRead : undefined)) : this.#streams.map(() => undefined);
     this.#fetched = this.#delivered.slice();
     this.#field = Buffer.from(o.field);
     this.#timeField = typeof o.eventTime === 'object' ? Buffer.from(o.eventTime.field) : undefined;
@@ -110,7 +119,7 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
 
   async start(): Promise<void> {
     for (let i = 0; i < this.#streams.length; i++) {
-      if (this.#delivered[i] === '') this.#delivered[i] = await this.#startPosition(this.#streams[i]);
+      if (this.#delivered[i] === '') [this.#delivered[i], this.#entriesRead[i]] = await this.#startPosition(this.#streams[i]);
       this.#fetched[i] = this.#delivered[i];
     }
     if (this.#streams.length === 0) {
@@ -124,12 +133,43 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
     this.startFetching();
   }
 
-  async #startPosition(stream: string): Promise<string> {
+  /** Where a fresh start reads from, and how many entries the stream had been given up to there (one XINFO: both at one instant). */
+  async #startPosition(stream: string): Promise<[id: string, entriesRead: number | undefined]> {
     const at = this.#o.startAt;
-    if (at === 'earliest') return STREAM_START;
-    if (at !== 'latest') return at.id;
-    const last = await this.client.xrevrange(stream, '+', '-', 'COUNT', 1);
-    return last.length === 0 ? STREAM_START : last[0][0];
+    if (at !== 'earliest' && at !== 'latest') return [at.id, undefined];
+    const info = await streamInfo(this.client, stream);
+    if (info === undefined) return [STREAM_START, 0];
+    const added = info.entriesAdded;
+    if (at === 'earliest') return [STREAM_START, added === undefined ? undefined : added - info.length];
+    return [info.lastEntryId ?? STREAM_START, added];
+  }
+
+  /**
+   * Lag per stream: entries the stream was given (`entries-added`) minus those this reader has
+   * read, counted from its start or checkpoint. Redis cannot count the entries after an id without
+   * reading them, and a group's own lag is unknown after the XGROUP SETID a restore does. Entries
+   * deleted (XDEL) before they were read count as lag until the reader is caught up, when the count
+   * is set again from Redis. A stream whose count is not known yet reports no lag.
+   */
+  protected override async readBacklog(): Promise<SourceReaderMetrics> {
+    if (this.#streams.length === 0) return { lagRecords: 0 };
+    const pipeline = this.client.pipeline();
+    for (const stream of this.#streams) pipeline.call('XINFO', 'STREAM', stream);
+    const replies = (await pipeline.exec()) ?? [];
+    let lag = 0;
+    let known = false;
+    for (let i = 0; i < this.#streams.length; i++) {
+      const [err, reply] = replies[i] ?? [null, undefined];
+      const info = err === null ? parseStreamInfo(reply) : undefined;
+      if (info?.entriesAdded === undefined) continue;
+      // Caught up to the last entry ever added: the count is exactly what Redis says.
+      if (this.#delivered[i] === info.lastGeneratedId) this.#entriesRead[i] = info.entriesAdded;
+      const read = this.#entriesRead[i];
+      if (read === undefined) continue;
+      known = true;
+      lag += Math.max(0, info.entriesAdded - read);
+    }
+    return known ? { lagRecords: lag } : {};
   }
 
   /**
@@ -191,6 +231,8 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
 
   protected delivered(split: number, id: string): void {
     this.#delivered[split] = id;
+    const read = this.#entriesRead[split];
+    if (read !== undefined) this.#entriesRead[split] = read + 1;
     const eventTime = this.#o.eventTime;
     let time: number | undefined;
     if (eventTime === 'entry-id') time = entryIdTime(id);
@@ -230,7 +272,10 @@ export class RedisStreamReader<T> extends FetchingReader<T, StreamSplit, string>
   }
 
   snapshotState(checkpointId: number): StreamSplit[] {
-    const states = this.#streams.map((stream, i) => ({ stream, lastId: this.#delivered[i] }));
+    const states: StreamSplit[] = this.#streams.map((stream, i) => {
+      const entriesRead = this.#entriesRead[i];
+      return entriesRead === undefined ? { stream, lastId: this.#delivered[i] } : { stream, lastId: this.#delivered[i], entriesRead };
+    });
     this.#positions.snapshotted(checkpointId, new Map(states.map((s) => [s.stream, s.lastId])));
     return states;
   }
@@ -315,4 +360,36 @@ function entryAsJson(fields: Buffer[]): Buffer {
   const o: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) o[fields[i].toString()] = fields[i + 1].toString();
   return Buffer.from(JSON.stringify(o));
+}
+
+interface StreamInfo {
+  readonly length: number;
+  readonly lastGeneratedId: string;
+  /** Redis 7+. */
+  readonly entriesAdded: number | undefined;
+  readonly lastEntryId: string | undefined;
+}
+
+/** XINFO STREAM, or `undefined` when the stream does not exist. */
+async function streamInfo(client: Redis, stream: string): Promise<StreamInfo | undefined> {
+  try {
+    return parseStreamInfo(await client.call('XINFO', 'STREAM', stream));
+  } catch (e) {
+    if (e instanceof Error && /no such key/i.test(e.message)) return undefined;
+    throw e;
+  }
+}
+
+function parseStreamInfo(reply: unknown): StreamInfo | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const f = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) f.set(String(reply[i]), reply[i + 1]);
+  const added = f.get('entries-added');
+  const last = f.get('last-entry');
+  return {
+    length: Number(f.get('length') ?? 0),
+    lastGeneratedId: String(f.get('last-generated-id') ?? STREAM_START),
+    entriesAdded: added === undefined || added === null ? undefined : Number(added),
+    lastEntryId: Array.isArray(last) && last.length > 0 ? String(last[0]) : undefined,
+  };
 }
