@@ -41,8 +41,17 @@ describe('weir run killed with SIGKILL and run again with the same command', () 
       // third anywhere from process start (loading, restoring, deleting an incomplete checkpoint).
       const where = random();
       const delay = Math.floor(random() * (where < 1 / 3 ? 20 : 300));
+      // The first kill comes after a completed checkpoint, so that the runs have one to resume from
+      // whatever the seed (worker threads take a second or more to start, and every other kill may
+      // land before a checkpoint completes).
       const moment =
-        where < 1 / 3 ? run.waitFor(/"checkpoint triggered"/) : where < 2 / 3 ? run.waitFor(/"tasks running"/) : Promise.resolve('');
+        kills.length === 0
+          ? run.waitFor(/"checkpoint completed"/)
+          : where < 1 / 3
+            ? run.waitFor(/"checkpoint triggered"/)
+            : where < 2 / 3
+              ? run.waitFor(/"tasks running"/)
+              : Promise.resolve('');
       const killAt = moment.then(() => new Promise((r) => setTimeout(r, delay)));
       const outcome = await Promise.race([killAt.then(() => 'kill' as const), run.exited.then(() => 'exited' as const)]);
       if (outcome === 'exited') {
@@ -51,7 +60,7 @@ describe('weir run killed with SIGKILL and run again with the same command', () 
       run.kill('SIGKILL');
       await run.exited;
       if (/restoring from checkpoint/.test(run.stderr())) resumed++;
-      kills.push(`${where < 1 / 3 ? 'checkpoint' : where < 2 / 3 ? 'running' : 'start'}+${delay}ms`);
+      kills.push(`${kills.length === 0 ? 'completed' : where < 1 / 3 ? 'checkpoint' : where < 2 / 3 ? 'running' : 'start'}+${delay}ms`);
     }
     const last = await runWeir(command('crashed'), env('crashed', 20_000));
     expect(last.code, `seed ${seed}, final run:\n${last.stderr}`).toBe(0);

@@ -74,6 +74,25 @@ describe('the Redis job lease', () => {
     await second.check();
   });
 
+  it('does not fence itself when checked, or renewed, while it advances (a restart under load)', async () => {
+    // Renewals every 25 ms and checks all through each advance: Redis holds the new epoch a moment
+    // before the run does, and a check or renewal in that moment must not take it for a takeover.
+    const lease = await acquire(storageOf(freshPrefix(), { leaseTtlMs: 100 }), me());
+    for (let round = 0; round < 30; round++) {
+      const advancing = lease.advance();
+      const checks: Promise<void>[] = [];
+      let done = false;
+      void advancing.finally(() => (done = true));
+      while (!done) {
+        checks.push(lease.check());
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all([advancing, ...checks]);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    await lease.check();
+  });
+
   it('takes over at once from a holder on this host whose process is gone, and that holder finds it lost', async () => {
     const prefix = freshPrefix();
     const crashedStorage = storageOf(prefix, { leaseTtlMs: 400 });

@@ -53,8 +53,11 @@ export async function acquireRedisLease(client: Redis, holder: LeaseHolder, opti
     lost ??= new LeaseLostError(message, cause === undefined ? undefined : { cause });
     return lost;
   };
+  // While `advance` runs, Redis may hold the new epoch before `epoch` does: a renewal with the old
+  // one would fail, and a check would find "another" epoch under our own token and fence this run.
+  let advancing = false;
   const renew = (): void => {
-    if (renewing || released || lost !== undefined) return;
+    if (renewing || advancing || released || lost !== undefined) return;
     renewing = true;
     const attemptAt = Date.now();
     renewLease(client, keys.lease, token, epoch, ttlMs)
@@ -89,11 +92,14 @@ export async function acquireRedisLease(client: Redis, holder: LeaseHolder, opti
     },
     async advance() {
       await lease.check();
+      advancing = true;
       try {
         epoch = await advanceLease(client, keys, token, epoch, ttlMs);
       } catch (e) {
         if (isLeaseLost(e)) throw loseWith((e as Error).message.replace(/^WEIRLEASELOST /, ''), e);
         throw e;
+      } finally {
+        advancing = false;
       }
       renewedAt = Date.now();
       return epoch;
@@ -102,7 +108,8 @@ export async function acquireRedisLease(client: Redis, holder: LeaseHolder, opti
       if (released) throw new LeaseLostError(`the job lease ${where} was released by this run`);
       if (lost !== undefined) throw lost;
       const [currentToken, currentEpoch, pid, host] = await client.hmget(keys.lease, 'token', 'epoch', 'pid', 'host');
-      if (currentToken !== token || currentEpoch !== String(epoch)) {
+      // Our token with another epoch is our own advance landing (only a takeover changes the token).
+      if (currentToken !== token || (currentEpoch !== String(epoch) && !advancing)) {
         const now = currentToken === null ? 'is not held by anyone' : `is held by pid ${String(pid)} on ${String(host)} (epoch ${String(currentEpoch)})`;
         throw loseWith(`the job lease ${where} ${now}, not by this run (epoch ${epoch}): job '${jobName}' was taken over or the lease expired`);
       }

@@ -32,6 +32,26 @@ describe('the file system job lease', () => {
     await first.release();
   });
 
+  it('does not fence itself when checked, or renewed, while it advances (a restart under load)', async () => {
+    // A renewal every 10 ms, and checks all through each advance: with the in-memory epoch set before
+    // the file had it, one of them found "another" epoch and the run lost its own lease.
+    const lease = await acquire(me(), 40);
+    for (let round = 0; round < 30; round++) {
+      const advancing = lease.advance();
+      const checks: Promise<void>[] = [];
+      let done = false;
+      void advancing.finally(() => (done = true));
+      while (!done) {
+        checks.push(lease.check());
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all([advancing, ...checks]);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    await lease.check();
+    await lease.release();
+  });
+
   it('gives a larger epoch to every later holder and every advance', async () => {
     const first = await acquire();
     const e1 = first.epoch;

@@ -55,8 +55,12 @@ export async function acquireFsLease(holder: LeaseHolder, options: FsLeaseOption
   let epoch = await nextEpoch(options.jobDir);
   await writeLease(file, { ...holder, token, epoch });
   let lost: Error | undefined;
+  // The epoch `advance` is writing: until its write lands the file may still hold the old one, and
+  // once it has landed the file holds the new one before `epoch` does. A check in between (the
+  // renewal timer, a sink's commit) must accept either, or the run would fence itself.
+  let advancing: number | undefined;
   const renew = setInterval(() => {
-    void ownLease(file, token, epoch)
+    void ownLease(file, token, epoch, advancing)
       .then(() => touch(file))
       .catch((e: unknown) => {
         lost ??= e instanceof LeaseLostError ? e : new LeaseLostError(`renewing the job lease ${file} failed: ${String(e)}`, { cause: e });
@@ -71,14 +75,20 @@ export async function acquireFsLease(holder: LeaseHolder, options: FsLeaseOption
     holder,
     async advance() {
       await lease.check();
-      epoch = await nextEpoch(options.jobDir);
-      await writeLease(file, { ...holder, token, epoch });
+      const next = await nextEpoch(options.jobDir);
+      advancing = next;
+      try {
+        await writeLease(file, { ...holder, token, epoch: next });
+        epoch = next;
+      } finally {
+        advancing = undefined;
+      }
       return epoch;
     },
     async check() {
       if (released) throw new LeaseLostError(`the job lease ${file} was released`);
       if (lost !== undefined) throw lost;
-      await ownLease(file, token, epoch);
+      await ownLease(file, token, epoch, advancing);
     },
     async release() {
       if (released) return;
@@ -112,13 +122,13 @@ function pidRuns(pid: number): boolean {
   }
 }
 
-async function ownLease(file: string, token: string, epoch: number): Promise<void> {
+async function ownLease(file: string, token: string, epoch: number, advancing?: number): Promise<void> {
   const current = await readLease(file);
   if (current === undefined) throw new LeaseLostError(`the job lease ${file} is gone: another run took the job over`);
   if (current.token !== token) {
     throw new LeaseLostError(`the job lease ${file} is held by pid ${current.pid} on ${current.host} now: this run was taken over`);
   }
-  if (current.epoch !== epoch) throw new LeaseLostError(`the job lease ${file} moved to epoch ${current.epoch}; this run has ${epoch}`);
+  if (current.epoch !== epoch && current.epoch !== advancing) throw new LeaseLostError(`the job lease ${file} moved to epoch ${current.epoch}; this run has ${epoch}`);
 }
 
 async function createExclusive(file: string, content: LeaseFile): Promise<boolean> {
