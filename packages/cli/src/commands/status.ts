@@ -51,7 +51,7 @@ function describe(job: JobAnswer, checkpoints: CheckpointStatsSnapshot): string 
     const recordsOut = read.has(v.id) ? formatCount(v.recordsOut) : '-';
     const onThreads = [...new Set((v.subtasks ?? []).map((s) => (s.thread === 0 ? 'main' : String(s.thread))))].join(',') || '-';
     const flow = flows.get(v.id);
-    // Lag only where the source's readers report a backlog (Redis lists do).
+    // Lag only where the source's readers report a backlog (Redis lists and streams do).
     const lag = flow?.lagRecords === undefined ? '-' : formatCount(flow.lagRecords);
     rows.push([v.id, String(v.parallelism), onThreads, recordsIn, recordsOut, lag, formatCount(flow?.deadLetters ?? 0), v.name]);
   }

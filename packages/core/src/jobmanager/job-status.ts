@@ -42,7 +42,7 @@ export interface SubtaskStatus {
   readonly outputFill: number;
   /** Records its operators sent to dead letters since the attempt started. */
   readonly deadLetters: number;
-  /** A source subtask: its reader's backlog, when the reader reports one (Redis lists do). */
+  /** A source subtask: its reader's backlog, when the reader reports one (Redis lists and streams do). */
   readonly source?: SourceReaderMetrics;
   /** A subtask whose sink commits (exactly-once sinks, once per checkpoint): its commits. */
   readonly sink?: SinkCommits;
