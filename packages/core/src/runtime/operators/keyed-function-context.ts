@@ -1,4 +1,5 @@
-import type { KeyedRuntimeContext, OnTimerContext, TimeDomain, TimerService } from '../../api/functions.ts';
+import type { Collector, KeyedRuntimeContext, OnTimerContext, TimeDomain, TimerService } from '../../api/functions.ts';
+import { operatorFailure } from '../errors.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import type { Key } from '../../state/key.ts';
 import type { OperatorStateStore } from '../../state/operator/operator-state-store.ts';
@@ -47,4 +48,30 @@ export function keyedFunctionContext<K extends Key>(
     timeDomain: () => c.domain,
   };
   return c;
+}
+
+/**
+ * Calls a keyed function's `onTimer` for a timer of `domain` at `timestamp`, as the keyed one- and
+ * two-input operators both do: an event-time timer's output carries its time, a processing-time
+ * timer's none; a throw fails the task, naming the phase.
+ */
+export function fireKeyedTimer<K extends Key, O>(
+  ctx: OperatorContext,
+  context: KeyedFunctionContext<K>,
+  fn: { onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void },
+  out: Collector<O>,
+  domain: TimeDomain,
+  timestamp: number,
+): void {
+  ctx.time.timestamp = domain === 'event-time' ? timestamp : NaN;
+  context.domain = domain;
+  if (fn.onTimer === undefined) return;
+  context.timerTime = timestamp;
+  try {
+    fn.onTimer(timestamp, context, out);
+  } catch (e) {
+    throw operatorFailure(ctx, e, 'onTimer');
+  } finally {
+    context.timerTime = NaN;
+  }
 }

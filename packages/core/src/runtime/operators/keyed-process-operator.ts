@@ -6,7 +6,7 @@ import { operatorFailure } from '../errors.ts';
 import { WATERMARK, type ControlEvent } from '../events.ts';
 import type { Output } from '../output/output.ts';
 import { InternalTimerService, type Triggerable } from '../time/internal-timer-service.ts';
-import { keyedFunctionContext, type KeyedFunctionContext } from './keyed-function-context.ts';
+import { fireKeyedTimer, keyedFunctionContext, type KeyedFunctionContext } from './keyed-function-context.ts';
 import { requireKeyedBackend } from './runtime-context.ts';
 import { AbstractStreamOperator, retryOrDeadLetter, type OperatorContext } from './stream-operator.ts';
 
@@ -64,27 +64,11 @@ export class KeyedProcessOperator<I, O> extends AbstractStreamOperator<I, O> imp
   }
 
   onEventTime(timestamp: number): void {
-    this.ctx.time.timestamp = timestamp;
-    this.#context.domain = 'event-time';
-    this.#fire(timestamp);
+    fireKeyedTimer(this.ctx, this.#context, this.fn, this.output as Collector<O>, 'event-time', timestamp);
   }
 
   onProcessingTime(timestamp: number): void {
-    this.ctx.time.timestamp = NaN;
-    this.#context.domain = 'processing-time';
-    this.#fire(timestamp);
-  }
-
-  #fire(timestamp: number): void {
-    if (this.fn.onTimer === undefined) return;
-    this.#context.timerTime = timestamp;
-    try {
-      this.fn.onTimer(timestamp, this.#context, this.output as Collector<O>);
-    } catch (e) {
-      throw operatorFailure(this.ctx, e, 'onTimer');
-    } finally {
-      this.#context.timerTime = NaN;
-    }
+    fireKeyedTimer(this.ctx, this.#context, this.fn, this.output as Collector<O>, 'processing-time', timestamp);
   }
 
   snapshotState(): OperatorLists | undefined {
