@@ -15,11 +15,11 @@ export interface ChildJob {
   kill(): void;
 }
 
-/** Starts `file` (TypeScript, run through tsx) with `env` added to the environment. */
-export function startChildJob(file: string, env: Record<string, string>): ChildJob {
+/** Starts `file` (TypeScript, run through tsx) with `env` added to the environment, and `nodeArgs` before the file. */
+export function startChildJob(file: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ChildJob {
   // The development condition: @weir/* resolve to their sources, as in vitest (not to dist/, which
   // only a build refreshes).
-  const child = spawn(process.execPath, ['--conditions=development', '--import', TSX, file], {
+  const child = spawn(process.execPath, [...nodeArgs, '--conditions=development', '--import', TSX, file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

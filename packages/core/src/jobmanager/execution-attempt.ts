@@ -117,6 +117,9 @@ export class ExecutionAttempt implements Deployment {
     );
     const stopped = await Promise.race([all.then(() => true), this.#whenCancelling.then(() => this.#stoppedWithin(all))]);
     if (!stopped) this.#abandon([...running]);
+    // Every task has ended: nothing more crosses the channels. A thread's ports would otherwise keep
+    // its event loop alive after a finished run (what was posted before a close is still delivered).
+    this.transport.close();
     if (this.#failure !== undefined) throw this.#failure;
     return this.#cancelled ? 'cancelled' : 'finished';
   }

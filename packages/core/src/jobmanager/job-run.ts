@@ -17,7 +17,7 @@ import { usefulWorkers } from '../runtime/threads/placement.ts';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.ts';
 import type { Deployment } from './deployment.ts';
 import { ThreadedAttempt } from './threaded-attempt.ts';
-import { WorkerPool, WorkerStartError, type WorkerEntry } from '../runtime/threads/worker-pool.ts';
+import { EXIT_WAIT_MS, WorkerPool, WorkerStartError, type WorkerEntry } from '../runtime/threads/worker-pool.ts';
 import { graphFingerprint } from '../runtime/threads/task-manager.ts';
 import { AttemptGateway } from './attempt-gateway.ts';
 import { recoverCheckpoints, restoreLatest } from './checkpoint-recovery.ts';
@@ -192,7 +192,10 @@ export class JobRun {
       }
     } finally {
       await this.#closeHistory(outcome);
-      await this.#pool?.shutdown();
+      const terminated = (await this.#pool?.shutdown()) ?? [];
+      if (terminated.length > 0) {
+        this.logger.warn({ threads: terminated }, `worker thread(s) ${terminated.join(', ')} did not exit within ${EXIT_WAIT_MS / 1000} s of the shutdown; terminated`);
+      }
       await lease?.release().catch((e: unknown) => this.logger.warn({ err: e }, 'releasing the job lease failed'));
       // Every connection the job opened closes with it, the checkpoint storage's too.
       await cp?.storage.close().catch((e: unknown) => this.logger.warn({ err: e }, 'closing the checkpoint storage failed'));

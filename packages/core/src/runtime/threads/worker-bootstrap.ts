@@ -32,11 +32,29 @@ export interface WorkerStart {
  */
 export function startTaskManagerThread(start: WorkerStart): Worker {
   const tsx = resolveTsx(/\.[cm]?tsx?$/.test(start.entry.pathname));
-  return new Worker(BOOTSTRAP, {
-    eval: true,
-    workerData: { weir: start.weir, app: start.app, boot: { entry: start.entry.href, tsx } },
-    execArgv: withoutLoaders(start.execArgv),
-  });
+  const options = { eval: true, workerData: { weir: start.weir, app: start.app, boot: { entry: start.entry.href, tsx } } };
+  let execArgv = withoutLoaders(start.execArgv);
+  for (;;) {
+    try {
+      return new Worker(BOOTSTRAP, { ...options, execArgv });
+    } catch (e) {
+      // V8 and process-wide options (`--max-semi-space-size`, `--single-threaded-gc`, `--title`)
+      // are refused in a worker's execArgv, and they already apply to every thread of the process:
+      // drop the ones Node names and start the thread with the rest.
+      const refused = refusedOptions(e);
+      const kept = execArgv.filter((a) => !refused.has(a));
+      if (refused.size === 0 || kept.length === execArgv.length) throw e;
+      execArgv = kept;
+    }
+  }
+}
+
+/** The options a `ERR_WORKER_INVALID_EXEC_ARGV` names ("Initiated Worker with invalid execArgv flags: --a, --b"). */
+function refusedOptions(e: unknown): Set<string> {
+  if ((e as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return new Set();
+  const message = (e as Error).message;
+  const at = message.lastIndexOf(': ');
+  return new Set(at < 0 ? [] : message.slice(at + 2).split(', '));
 }
 
 /** tsx's programmatic API, resolved from here (tsx comes with `@weir/cli`; a script run with `--import tsx` has it too). */

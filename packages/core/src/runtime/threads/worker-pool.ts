@@ -24,7 +24,7 @@ export interface PoolListener {
 /** How long a worker may take to load the job file and define the job. */
 const READY_TIMEOUT_MS = 120_000;
 /** How long a worker asked to shut down may take to exit on its own (its output flushed) before it is terminated. */
-const EXIT_WAIT_MS = 2_000;
+export const EXIT_WAIT_MS = 2_000;
 
 interface Member {
   readonly worker: Worker;
@@ -102,12 +102,17 @@ export class WorkerPool {
     await member.worker.terminate().catch(() => 0);
   }
 
-  /** Asks every thread to end, waits for it to exit on its own (its output flushed), terminates what is left. */
-  async shutdown(): Promise<void> {
-    const members = [...this.#members.values()];
+  /**
+   * Asks every thread to end, waits for it to exit on its own (its output flushed), terminates what
+   * is left. Resolves with the threads it had to terminate: a thread that does not exit holds
+   * something open (a port, a timer, a connection), which the caller reports.
+   */
+  async shutdown(): Promise<number[]> {
+    const members = [...this.#members.entries()];
     this.#members.clear();
+    const terminated: number[] = [];
     await Promise.all(
-      members.map(async (m) => {
+      members.map(async ([thread, m]) => {
         if (!m.alive) return;
         m.alive = false;
         const exited = new Promise<void>((resolve) => m.worker.once('exit', () => resolve()));
@@ -115,9 +120,12 @@ export class WorkerPool {
         let timer: NodeJS.Timeout | undefined;
         const gone = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), EXIT_WAIT_MS)))]);
         clearTimeout(timer);
-        if (!gone) await m.worker.terminate().catch(() => 0);
+        if (gone) return;
+        terminated.push(thread);
+        await m.worker.terminate().catch(() => 0);
       }),
     );
+    return terminated.sort((a, b) => a - b);
   }
 
   #spawn(thread: number): void {

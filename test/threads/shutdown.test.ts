@@ -1,0 +1,34 @@
+/**
+ * The end of a job on worker threads: once its tasks have finished, each thread exits on its own
+ * (nothing it opened, such as the MessagePorts of its channels, keeps it alive), rather than being
+ * terminated after the pool's wait. And the process's V8 options (which Node refuses in a worker's
+ * execArgv) do not stop the threads from starting.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startChildJob } from '../support/child-job.ts';
+import { readCommitted } from '../support/file-sink-output.ts';
+import { expectedCounts, type Counted } from '../support/keyed-count.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
+
+const JOB = fileURLToPath(new URL('./jobs/bounded-job.ts', import.meta.url));
+const COUNT = 5_000;
+
+const dirs = tempDirs('weir-thread-shutdown-');
+afterAll(() => dirs.cleanup());
+
+describe('a bounded job on worker threads', () => {
+  it.each([
+    ['with no Node options', []],
+    ['with V8 options on the command line', ['--max-semi-space-size=32', '--stack-trace-limit=20']],
+  ])('%s: ends, its threads exit on their own, and the output is exact', async (_what, nodeArgs) => {
+    const root = await dirs.make();
+    const job = startChildJob(JOB, { CK_DIR: join(root, 'ck'), OUT_DIR: join(root, 'out'), COUNT: String(COUNT) }, nodeArgs);
+    expect(await job.exited, job.stderr()).toBe(0);
+    expect(job.stderr()).toMatch(/running the subtasks on 2 worker threads/);
+    expect(job.stderr()).not.toMatch(/did not exit within/);
+    const out = (await readCommitted<Counted>(join(root, 'out'))).sort((a, b) => a.i - b.i);
+    expect(out).toEqual(expectedCounts(COUNT, 20));
+  }, 60_000);
+});
