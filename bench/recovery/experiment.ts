@@ -3,7 +3,7 @@
  * what the checkpoint it comes back from costs. For each state size (10k, 1M and 5M keys; 10k and
  * 1M with --quick; BENCH_RECOVERY_KEYS=10k,1M,… sets them), each round:
  *
- *   1. build: a child process runs `job.ts` (in-process mode, parallelism 1) on a new checkpoint
+ *   1. build: a child process runs `job.ts` (in-process at parallelism 1, then on 2 worker threads at parallelism 2) on a new checkpoint
  *      directory until a checkpoint that holds every key is complete; its size is the bytes of its
  *      `chk-<n>` directory, its duration (trigger to completion) the job's checkpoint history
  *      (`_checkpoint-history.json`, what `weir checkpoints history` reads), else its log line. The
@@ -37,7 +37,24 @@ const BUILD_TIMEOUT_MS = 15 * 60_000;
 const RESTORE_TIMEOUT_MS = 5 * 60_000;
 /** The job writes its history at most once a second, and starts no checkpoint for 3 s after one completes. */
 const HISTORY_WAIT_MS = 2500;
-const MODE = 'in-process p=1';
+/** How the job runs: on the main thread (parallelism 1), or its counter over two worker threads. */
+interface Mode {
+  readonly label: string;
+  readonly workers: number;
+  readonly parallelism: number;
+}
+const MODES: readonly Mode[] = [
+  { label: 'in-process p=1', workers: 1, parallelism: 1 },
+  // The source stays one subtask (its maxParallelism is 1); the counter's two subtasks each restore their own key groups in their own thread.
+  { label: '2 workers p=2', workers: 2, parallelism: 2 },
+];
+
+/** What a start of the job is run with. */
+interface Launch {
+  readonly mode: Mode;
+  /** Load @weir/core from src/ through tsx instead of dist/. */
+  readonly coreFromSource: boolean;
+}
 
 export interface RecoveryOptions {
   /** State sizes: distinct keys in the keyed ValueState. */
@@ -87,11 +104,11 @@ class JobProcess {
   #tail: string[] = [];
   #waiters: Array<{ event: string; resolve: (e: BenchEvent) => void; reject: (e: Error) => void }> = [];
 
-  constructor(dir: string, keys: number, coreFromSource: boolean) {
-    const node = [...(coreFromSource ? ['--conditions=development'] : []), '--import', TSX, JOB];
+  constructor(dir: string, keys: number, launch: Launch) {
+    const node = [...(launch.coreFromSource ? ['--conditions=development'] : []), '--import', TSX, JOB];
     const spawnedAt = performance.now();
     this.#child = spawn(process.execPath, node, {
-      env: { ...process.env, CK_DIR: dir, KEYS: String(keys) },
+      env: { ...process.env, CK_DIR: dir, KEYS: String(keys), WORKERS: String(launch.mode.workers), PARALLELISM: String(launch.mode.parallelism) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let partial = '';
@@ -183,8 +200,8 @@ function childTime(p: JobProcess, line: LogLine | undefined): number | null {
   return line === undefined || typeof origin !== 'number' ? null : line.time - origin;
 }
 
-async function build(dir: string, keys: number, coreFromSource: boolean): Promise<Build> {
-  const p = new JobProcess(dir, keys, coreFromSource);
+async function build(dir: string, keys: number, launch: Launch): Promise<Build> {
+  const p = new JobProcess(dir, keys, launch);
   try {
     const full = await p.waitFor('full-checkpoint', BUILD_TIMEOUT_MS);
     const checkpointId = full.id as number;
@@ -231,8 +248,8 @@ interface Start {
   readonly found: number;
 }
 
-async function start(dir: string, keys: number, coreFromSource: boolean): Promise<Start> {
-  const p = new JobProcess(dir, keys, coreFromSource);
+async function start(dir: string, keys: number, launch: Launch): Promise<Start> {
+  const p = new JobProcess(dir, keys, launch);
   try {
     const first = await p.waitFor('first-record', RESTORE_TIMEOUT_MS);
     await p.kill();
@@ -309,29 +326,38 @@ const medianOf = <T>(xs: readonly T[], pick: (x: T) => number | null): number | 
 };
 
 export async function runRecovery(options: RecoveryOptions, progress?: Progress): Promise<CaseResult[]> {
+  const rows: CaseResult[] = [];
+  for (const mode of MODES) rows.push(...(await runMode(options, { mode, coreFromSource: options.coreFromSource === true }, progress)));
+  return rows;
+}
+
+/** Every size in one mode: rounds of baseline, build and restore; prints its table. */
+async function runMode(options: RecoveryOptions, launch: Launch, progress?: Progress): Promise<CaseResult[]> {
   const { keys: sizes, rounds } = options;
-  const fromSource = options.coreFromSource === true;
+  const fromSource = launch.coreFromSource;
+  const MODE = launch.mode.label;
   const core = fromSource ? '@weir/core from src/ (tsx)' : '@weir/core from dist/';
   console.log(
-    `recovery: ${MODE} (one event loop), file system checkpoints; ${sizes.map(count).join(', ')} keys; ${rounds} round${rounds === 1 ? '' : 's'}; the job through tsx, ${core}`,
+    `recovery: ${MODE} (${launch.mode.workers === 1 ? 'one event loop' : `${launch.mode.workers} worker threads, each restoring its own subtasks' key groups`}), file system checkpoints; ` +
+      `${sizes.map(count).join(', ')} keys; ${rounds} round${rounds === 1 ? '' : 's'}; the job through tsx, ${core}`,
   );
   const baseline: Start[] = [];
   const built = new Map<number, Build[]>(sizes.map((n) => [n, []]));
   const restored = new Map<number, Start[]>(sizes.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     const round = `round ${r + 1}/${rounds}`;
-    progress?.start(`recovery baseline (empty state) · ${round}`);
-    const b = await withDir((dir) => start(dir, sizes[0], fromSource));
+    progress?.start(`recovery ${MODE}: baseline (empty state) · ${round}`);
+    const b = await withDir((dir) => start(dir, sizes[0], launch));
     if (b.restoredCheckpointId !== null || b.found !== 0) throw new Error('recovery baseline: the job restored something from a new directory');
     baseline.push(b);
     progress?.finish(`spawn to first record ${ms(b.spawnToFirstMs)} (child saw ${ms(b.childSawMs)})`);
     for (const n of sizes) {
       await withDir(async (dir) => {
-        progress?.start(`recovery ${sizeLabel(n)} keys: build and checkpoint · ${round}`);
-        const k = await build(dir, n, fromSource);
+        progress?.start(`recovery ${MODE}: ${sizeLabel(n)} keys, build and checkpoint · ${round}`);
+        const k = await build(dir, n, launch);
         progress?.finish(`checkpoint ${k.checkpointId}: ${count(k.bytes)} bytes in ${ms(k.durationMs)} (from the ${k.durationFrom}); keys emitted in ${ms(k.buildMs)}; killed`);
-        progress?.start(`recovery ${sizeLabel(n)} keys: restore · ${round}`);
-        const s = await start(dir, n, fromSource);
+        progress?.start(`recovery ${MODE}: ${sizeLabel(n)} keys, restore · ${round}`);
+        const s = await start(dir, n, launch);
         if (s.restoredCheckpointId === null || s.found < 1) throw new Error(`recovery ${n} keys: the job did not restore its state (${JSON.stringify(s)})`);
         if (s.restoredCheckpointId !== k.latest) throw new Error(`recovery ${n} keys: restored checkpoint ${s.restoredCheckpointId}, the newest complete one is ${k.latest}`);
         if (k.latest !== k.checkpointId) console.log(`  (${sizeLabel(n)} keys, ${round}: checkpoint ${k.latest} completed after the measured ${k.checkpointId}; it has the same keys)`);
@@ -344,7 +370,7 @@ export async function runRecovery(options: RecoveryOptions, progress?: Progress)
 
   const rows: CaseResult[] = [];
   const baseCase = `recovery empty state, ${MODE}`;
-  const common = { experiment: 'recovery', query: 'recovery', parallelism: 1, checkpointIntervalMs: 1000, baseline: null as string | null };
+  const common = { experiment: 'recovery', query: 'recovery', parallelism: launch.mode.parallelism, checkpointIntervalMs: 1000, baseline: null as string | null };
   const details = (starts: readonly Start[]) => ({
     recoveryMs: medianOf(starts, (s) => s.spawnToFirstMs),
     recoveryMsRounds: starts.map((s) => s.spawnToFirstMs),
@@ -354,8 +380,8 @@ export async function runRecovery(options: RecoveryOptions, progress?: Progress)
     stateLoadedMs: medianOf(starts, (s) => s.stateLoadedMs),
     tasksRunningMs: medianOf(starts, (s) => s.tasksRunningMs),
     restoredCheckpointIds: starts.map((s) => s.restoredCheckpointId),
-    mode: 'in-process',
-    workers: 1,
+    mode: launch.mode.workers === 1 ? 'in-process' : 'worker threads',
+    workers: launch.mode.workers,
     core: fromSource ? 'src' : 'dist',
   });
   const b = details(baseline);
@@ -387,7 +413,7 @@ export async function runRecovery(options: RecoveryOptions, progress?: Progress)
     const duration = medianOf(ks, (k) => k.durationMs)!;
     const rss = medianOf(ss, (s) => s.peakRssMb)!;
     const label = `recovery ${sizeLabel(n)} keys, ${MODE}`;
-    const isTarget = n === TARGET.keys;
+    const isTarget = n === TARGET.keys && launch.mode.workers === 1;
     rows.push(
       measuredCase({
         ...common,

@@ -1,6 +1,7 @@
 /**
- * The job of the recovery experiment, run by experiment.ts in a child process of its own, in the
- * default in-process mode (every subtask on this one event loop), parallelism 1: a source of KEYS
+ * The job of the recovery experiment, run by experiment.ts in a child process of its own, by
+ * default in-process (every subtask on this one event loop) at parallelism 1 (WORKERS and
+ * PARALLELISM change both; the source stays one subtask): a source of KEYS
  * distinct keys (0 … KEYS-1, as fast as it can) into a keyed ValueState counter, checkpointing to
  * the local file system under CK_DIR every CHECKPOINT_MS with at least MIN_PAUSE_MS between two
  * checkpoints. Once every key is in, the source slows to one record (a key counted already) every
@@ -120,7 +121,8 @@ class CountPerKey implements KeyedProcessFunction<number, number, number> {
   }
 }
 
-const e = StreamEnvironment.create({ parallelism: 1, logger: pino({ level: 'info' }, pino.destination({ dest: 2, sync: true })) });
+const e = StreamEnvironment.create({ parallelism: env('PARALLELISM', '1'), logger: pino({ level: 'info' }, pino.destination({ dest: 2, sync: true })) });
+e.setWorkers(env('WORKERS', '1'));
 e.enableCheckpointing(env('CHECKPOINT_MS', '1000'), { storage: process.env.CK_DIR ?? './checkpoints', minPause: env('MIN_PAUSE_MS', '3000') });
 e.fromSource(keySource, 'keys')
   .uid('keys')

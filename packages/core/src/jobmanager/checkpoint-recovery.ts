@@ -34,7 +34,13 @@ export interface RecoveredCheckpoints {
  *
  * Checkpoint ids continue above every id on storage and above the checkpoint restored from.
  */
-export async function recoverCheckpoints(cp: CheckpointingSpec, graph: ExecutionGraph, logger: Logger): Promise<RecoveredCheckpoints> {
+export async function recoverCheckpoints(
+  cp: CheckpointingSpec,
+  graph: ExecutionGraph,
+  logger: Logger,
+  /** Subtasks whose keyed state to decode (see `loadRestoredState`); default every one. */
+  only?: ReadonlySet<string>,
+): Promise<RecoveredCheckpoints> {
   const { storage, fresh } = cp;
   const { complete, damaged } = await openCheckpoints(storage, logger, fresh);
   const forget = async (): Promise<void> => {
@@ -54,7 +60,7 @@ export async function recoverCheckpoints(cp: CheckpointingSpec, graph: Execution
       metadata: await storage.readMetadata(location),
       foreign: !own,
     };
-    const state = await restoreFrom(checkpoint, storage, graph, { ...cp, logger });
+    const state = await restoreFrom(checkpoint, storage, graph, { ...cp, logger, only });
     const others = complete.filter((c) => c.location.pointer !== location.pointer).map((c) => c.checkpointId);
     if (others.length > 0) {
       logger.warn({ discarded: others, pointer: location.pointer }, `the job now continues from ${location.pointer}: its checkpoints ${others.join(', ')} are discarded`);
@@ -147,7 +153,7 @@ export async function restoreLatest(
   candidates: readonly CompletedCheckpoint[],
   storage: CheckpointStorage,
   graph: ExecutionGraph,
-  options: { allowNonRestoredState: boolean; logger: Logger },
+  options: { allowNonRestoredState: boolean; logger: Logger; only?: ReadonlySet<string> },
 ): Promise<{ checkpoint: CompletedCheckpoint; state: RestoredState } | undefined> {
   const damaged: string[] = [];
   for (let i = candidates.length - 1; i >= 0; i--) {

@@ -159,7 +159,11 @@ export class JobRun {
         this.logger.info({ threads: this.#pool.size, subtasks: this.graph.subtasks.length }, `running the subtasks on ${this.#pool.size} worker threads`);
       }
       this.#historyWriter = await this.#openHistory(cp, held);
-      const recovered = cp === null ? undefined : await recoverCheckpoints(cp, this.graph, this.logger);
+      // On worker threads each thread decodes its own subtasks' keyed state: this thread decodes
+      // none, and reads every handle only to verify it, so that a damaged checkpoint is still passed
+      // over (for an older one) before the threads are deployed.
+      const only = this.#pool === undefined ? undefined : new Set<string>();
+      const recovered = cp === null ? undefined : await recoverCheckpoints(cp, this.graph, this.logger, only);
       let explicit = recovered?.explicit;
       for (;;) {
         try {
@@ -167,7 +171,7 @@ export class JobRun {
           // one more failure for the restart strategy, not the end of the job.
           let restored: Restored | null = null;
           if (cp !== null && recovered !== undefined) {
-            restored = explicit ?? (await restoreLatest(recovered.store.all(), cp.storage, this.graph, { ...cp, logger: this.logger })) ?? null;
+            restored = explicit ?? (await restoreLatest(recovered.store.all(), cp.storage, this.graph, { ...cp, logger: this.logger, only })) ?? null;
             explicit = undefined;
           }
           if (this.#cancelled) return (outcome = 'cancelled');

@@ -10,7 +10,7 @@ export async function restoreFrom(
   checkpoint: CompletedCheckpoint,
   storage: CheckpointStorage,
   graph: ExecutionGraph,
-  options: { allowNonRestoredState: boolean; logger: Logger },
+  options: { allowNonRestoredState: boolean; logger: Logger; only?: ReadonlySet<string> },
 ): Promise<RestoredState> {
   const state = await loadRestoredState(checkpoint, storage, graph, options);
   const ageMs = Date.now() - checkpoint.metadata.completedAt;

@@ -28,8 +28,14 @@ export async function loadRestoredState(
   options: {
     allowNonRestoredState: boolean;
     logger: Logger;
-    /** Task keys (`<vertex id>#<subtask index>`) whose keyed state to decode; default every subtask's (a worker thread restores its own). */
+    /**
+     * Task keys (`<vertex id>#<subtask index>`) whose keyed state to decode; default every
+     * subtask's. A worker thread decodes its own; the main thread of a job on worker threads
+     * decodes none (an empty set), and only reads every handle, so that its checksum is verified.
+     */
     only?: ReadonlySet<string>;
+    /** With `only`: do not even read a keyed handle that holds none of those subtasks' key groups (a worker thread's restore). */
+    skipUnowned?: boolean;
   },
 ): Promise<RestoredState> {
   const nodes = new Map<string, StreamNode>();
@@ -71,11 +77,16 @@ export async function loadRestoredState(
               `and now has ${node.maxParallelism}: the number of key groups cannot change; set maxParallelism back to ${op.maxParallelism}`,
           );
         }
-        const bytes = await storage.readState(location, sub.keyed.handle);
         const range = new KeyGroupRange(sub.keyed.range.start, sub.keyed.range.end);
+        // The key groups of this handle to decode, with the subtask that now owns each.
+        const wanted: [keyGroup: number, owner: number][] = [];
         for (let kg = range.start; kg <= range.end; kg++) {
           const owner = operatorIndexForKeyGroup(node.maxParallelism, node.parallelism, kg);
-          if (options.only !== undefined && !options.only.has(`${vertexOf.get(op.uid)}#${owner}`)) continue;
+          if (options.only === undefined || options.only.has(`${vertexOf.get(op.uid)}#${owner}`)) wanted.push([kg, owner]);
+        }
+        if (options.skipUnowned === true && wanted.length === 0) continue;
+        const bytes = await storage.readState(location, sub.keyed.handle);
+        for (const [kg, owner] of wanted) {
           const snapshot = decodeKeyGroup(bytes, sub.keyed.offsets, range, kg);
           if (snapshot.length === 0) continue;
           const key = `${op.uid}#${owner}`;

@@ -131,6 +131,7 @@ export class TaskManager {
             allowNonRestoredState: m.allowNonRestoredState,
             logger: this.logger,
             only: mine,
+            skipUnowned: true,
           });
     const transport = new ThreadTransport(new Map(Object.entries(m.ports)));
     const attempt = new ExecutionAttempt(
