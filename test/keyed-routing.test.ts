@@ -1,4 +1,6 @@
 import { pino } from 'pino';
+// Internals of @weir/core by path with `.js` (see chaining.test.ts).
+import { murmurMix } from '../packages/core/src/state/key.js';
 import { describe, expect, it } from 'vitest';
 import {
   assignToKeyGroup,
@@ -153,6 +155,28 @@ describe('key groups', () => {
     for (const [key, kg128, kg32768] of expected) {
       expect(assignToKeyGroup(key, 128)).toBe(kg128);
       expect(assignToKeyGroup(key, 32_768)).toBe(kg32768);
+    }
+    // A maximum that is not a power of two takes the other branch of the integer arithmetic.
+    const other: [Key, number, number][] = [
+      ['a', 25, 7476],
+      ['user-17', 56, 1592],
+      [42, 72, 3629],
+      [-7, 27, 1824],
+    ];
+    for (const [key, kg100, kg10007] of other) {
+      expect(assignToKeyGroup(key, 100)).toBe(kg100);
+      expect(assignToKeyGroup(key, 10_007)).toBe(kg10007);
+    }
+  });
+
+  it('assigns the key group of the unsigned mixed hash modulo maxParallelism, for every maximum', () => {
+    // The definition, in floating point; assignToKeyGroup computes it in 32-bit integers.
+    const reference = (key: Key, maxP: number) => murmurMix(hashKey(key)) % maxP;
+    for (const maxP of [1, 2, 3, 7, 100, 127, 128, 129, 1000, 4096, 10_007, 32_767, 32_768]) {
+      for (let i = 0; i < 5_000; i++) {
+        const key = i % 2 === 0 ? i * 104_729 - 2_000_000_000 : `key-${i}`;
+        expect(assignToKeyGroup(key, maxP)).toBe(reference(key, maxP));
+      }
     }
   });
 });
