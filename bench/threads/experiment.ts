@@ -22,10 +22,37 @@ interface Run {
   readonly records: number;
   /** Records per second, from the first record a sink took to the last. */
   readonly recordsPerSecond: number;
+  /** Per sink subtask: how busy its thread's event loop was meanwhile (0..1). */
+  readonly busy: readonly number[];
+  /** CPU time of the whole process (every thread, the garbage collector's too) over the wall time, from the sinks' first record to their close: cores in use. */
+  readonly cores: number;
+}
+
+interface Report {
+  records: number;
+  first: number;
+  last: number;
+  busy: number;
+  cpuMs: number;
+}
+
+/** One run's figures from its sinks' reports (of one process, or of several run at once). */
+function figures(reports: readonly Report[]): Run {
+  const records = reports.reduce((n, r) => n + r.records, 0);
+  const first = Math.min(...reports.map((r) => r.first));
+  const last = Math.max(...reports.map((r) => r.last));
+  // Sinks of one process report the same process-wide CPU time: the largest is the process's.
+  const cores = reports.reduce((c, r) => Math.max(c, r.cpuMs / Math.max(1, r.last - r.first)), 0);
+  return { records, recordsPerSecond: (records * 1000) / Math.max(1, last - first), busy: reports.map((r) => r.busy), cores };
 }
 
 /** Runs `jobs.ts` once with `env`; its sinks' `BENCH` lines make the figures. */
 async function runJob(env: Record<string, string>): Promise<Run> {
+  return figures(await jobReports(env));
+}
+
+/** Runs `jobs.ts` once with `env`; resolves with its sinks' reports. */
+async function jobReports(env: Record<string, string>): Promise<Report[]> {
   const dir = await mkdtemp(join(tmpdir(), 'weir-bench-threads-'));
   try {
     const child = spawn(process.execPath, ['--conditions=development', '--import', TSX, JOBS], {
@@ -36,14 +63,10 @@ async function runJob(env: Record<string, string>): Promise<Run> {
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     if (code !== 0) throw new Error(`jobs.ts ${JSON.stringify(env)} exited with ${code}:\n${err.slice(-2000)}`);
-    const reports = err
+    return err
       .split('\n')
       .filter((l) => l.startsWith('BENCH '))
-      .map((l) => JSON.parse(l.slice(6)) as { records: number; first: number; last: number });
-    const records = reports.reduce((n, r) => n + r.records, 0);
-    const first = Math.min(...reports.map((r) => r.first));
-    const last = Math.max(...reports.map((r) => r.last));
-    return { records, recordsPerSecond: (records * 1000) / Math.max(1, last - first) };
+      .map((l) => JSON.parse(l.slice(6)) as Report);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -54,7 +77,26 @@ function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** One pipeline at 1 worker (baseline) and at `workers`, alternating round by round. */
+/**
+ * How far two cores take this job with nothing shared: `processes` copies of it on the main
+ * thread at parallelism 1, each with its share of the records, started at once. A ceiling for the
+ * workers' figure: a job on threads also moves records between them and shares one process.
+ */
+async function copiesAtOnce(job: Record<string, string>, processes: number): Promise<Run> {
+  const records = Math.floor(Number(job.RECORDS) / processes);
+  const env = { ...job, PARALLELISM: '1', WORKERS: '1', RECORDS: String(records) };
+  const each = await Promise.all(Array.from({ length: processes }, () => jobReports(env)));
+  // Each process measures its own CPU time: the cores in use are their sum.
+  return { ...figures(each.flat()), cores: each.reduce((c, reports) => c + figures(reports).cores, 0) };
+}
+
+const share = (x: number): string => x.toFixed(2);
+const describe = (r: Run): string => `${(r.recordsPerSecond / 1e6).toFixed(2)} M/s (${share(r.cores)} cores; loops busy ${r.busy.map(share).join(', ')})`;
+
+/**
+ * One pipeline at 1 worker (baseline) and at `workers`, alternating round by round; with
+ * `ceiling`, also that many copies of it as processes of their own at once ({@link copiesAtOnce}).
+ */
 async function compare(
   name: string,
   job: Record<string, string>,
@@ -62,35 +104,51 @@ async function compare(
   rounds: number,
   progress: Progress | undefined,
   label: (w: number) => string,
+  ceiling = false,
 ): Promise<CaseResult[]> {
   const one: Run[] = [];
   const many: Run[] = [];
+  const copies: Run[] = [];
   for (let r = 0; r < rounds; r++) {
     progress?.start(`${name} · round ${r + 1}/${rounds}`);
     one.push(await runJob({ ...job, WORKERS: '1' }));
     many.push(await runJob({ ...job, WORKERS: String(workers) }));
-    progress?.finish(`${name} round ${r + 1}: ${(one[r].recordsPerSecond / 1e6).toFixed(2)} → ${(many[r].recordsPerSecond / 1e6).toFixed(2)} M records/s`);
+    if (ceiling) copies.push(await copiesAtOnce(job, workers));
+    progress?.finish(
+      `${name} round ${r + 1}: main thread ${describe(one[r])} → ${workers} workers ${describe(many[r])}` + (ceiling ? `; ${workers} processes at once ${describe(copies[r])}` : ''),
+    );
   }
   if (one.some((x) => x.records !== one[0].records) || many.some((x) => x.records !== one[0].records)) {
     throw new Error(`${name}: the runs took different numbers of records`);
   }
-  const ratios = many.map((m, i) => m.recordsPerSecond / one[i].recordsPerSecond);
-  const row = (runs: Run[], w: number, baseline: boolean) =>
-    measuredCase({
+  const ratiosOf = (runs: readonly Run[]) => runs.map((m, i) => m.recordsPerSecond / one[i].recordsPerSecond);
+  const row = (runs: Run[], variant: string, caseLabel: string, w: number, baseline: boolean) => {
+    const ratios = ratiosOf(runs);
+    return measuredCase({
       experiment: 'threads',
-      case: `${name} ${label(w)}`,
+      case: `${name} ${caseLabel}`,
       query: name,
-      variant: baseline ? 'main thread' : `${w} workers`,
+      variant,
       events: runs[0].records,
       rounds: runs.map((x) => x.recordsPerSecond),
+      perCore: median(runs.map((x) => x.recordsPerSecond / x.cores)),
       baselineRatio: baseline ? 1 : median(ratios),
       baseline: baseline ? null : `${name} ${label(1)}`,
       parallelism: Number(job.PARALLELISM),
       checkpointIntervalMs: Number(job.CHECKPOINT_MS ?? '0') || null,
-      outputRecords: runs[0].records,
-      extra: { workers: w, cores: availableParallelism(), ratios: baseline ? undefined : ratios },
+      outputRecords: runs.reduce((n, x) => Math.max(n, x.records), 0),
+      extra: {
+        workers: w,
+        cores: availableParallelism(),
+        coresUsed: runs.map((x) => x.cores),
+        loopsBusy: runs.map((x) => x.busy),
+        ratios: baseline ? undefined : ratios,
+      },
     });
-  return [row(one, 1, true), row(many, workers, false)];
+  };
+  const rows = [row(one, 'main thread', label(1), 1, true), row(many, `${workers} workers`, label(workers), workers, false)];
+  if (ceiling) rows.push(row(copies, `${workers} processes`, `${workers} processes at once (ceiling)`, 1, false));
+  return rows;
 }
 
 export async function runThreads(records: number, rounds: number, progress?: Progress): Promise<CaseResult[]> {
@@ -98,14 +156,29 @@ export async function runThreads(records: number, rounds: number, progress?: Pro
   console.log(`threads: ${availableParallelism()} cores; each pipeline on the main thread, then on ${workers} worker threads`);
   const rows: CaseResult[] = [];
   const p = String(workers);
-  rows.push(...(await compare('cpu-heavy', { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(Math.min(records, 1_000_000)), KEYS: '10000' }, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`))));
+  // 4M records: a run of a few seconds, so that the workers' start and the moment each one takes its first record weigh little.
+  const cpuHeavy = { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(Math.min(records, 4_000_000)), KEYS: '10000' };
+  rows.push(...(await compare('cpu-heavy', cpuHeavy, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`), true)));
   rows.push(...(await compare('micro-rebalance', { JOB: 'micro', PARALLELISM: p, RECORDS: String(records) }, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`))));
-  const keyed = { JOB: 'keyed-state', PARALLELISM: p, RECORDS: String(records), KEYS: '1000000' };
-  rows.push(...(await compare('keyed-1M', keyed, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`))));
-  rows.push(...(await compare('keyed-1M-ckpt-1s', { ...keyed, CHECKPOINT_MS: '1000' }, workers, rounds, progress, (w) => (w === 1 ? 'main thread, ckpt 1 s' : `${w} workers, ckpt 1 s`))));
+  // Five times the records: runs of several seconds, so that several 1 s checkpoints of the 1M keys fall inside each.
+  const keyed = { JOB: 'keyed-state', PARALLELISM: p, RECORDS: String(records * 5), KEYS: '1000000' };
+  const plain = await compare('keyed-1M', keyed, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`));
+  const checkpointed = await compare('keyed-1M-ckpt-1s', { ...keyed, CHECKPOINT_MS: '1000' }, workers, rounds, progress, (w) => (w === 1 ? 'main thread, ckpt 1 s' : `${w} workers, ckpt 1 s`));
+  rows.push(...plain, ...checkpointed);
   for (const r of rows) {
-    if (r.variant !== 'main thread') console.log(`  ${r.case.padEnd(40)} ${(r.recordsPerSecond / 1e6).toFixed(2)} M records/s   ratio to main thread ${r.baselineRatio?.toFixed(2)}`);
-    else console.log(`  ${r.case.padEnd(40)} ${(r.recordsPerSecond / 1e6).toFixed(2)} M records/s`);
+    const used = (r.extra as { coresUsed: number[] }).coresUsed;
+    const cores = `${median(used).toFixed(2)} cores used`;
+    if (r.variant !== 'main thread') console.log(`  ${r.case.padEnd(44)} ${(r.recordsPerSecond / 1e6).toFixed(2)} M records/s   ratio to main thread ${r.baselineRatio?.toFixed(2)}   ${cores}`);
+    else console.log(`  ${r.case.padEnd(44)} ${(r.recordsPerSecond / 1e6).toFixed(2)} M records/s                         ${cores}`);
   }
+  // Issue 14's figure: on the workers, checkpoints every second against none, round by round.
+  const withCkpt = checkpointed[1].recordsPerSecondRounds;
+  const without = plain[1].recordsPerSecondRounds;
+  const overhead = withCkpt.map((x, i) => x / without[i]);
+  console.log(`  keyed-1M on ${workers} workers: checkpoints every 1 s / none = ${median(overhead).toFixed(2)} (rounds ${overhead.map((x) => x.toFixed(2)).join(', ')})`);
+  console.log(
+    "  cores used: CPU time of the whole process (every thread, the garbage collector's too) over wall time, from the sinks' first record to their close;" +
+      '\n  the ceiling: copies of the job at parallelism 1, each a process of its own with its share of the records, started at once',
+  );
   return rows;
 }

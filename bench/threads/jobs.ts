@@ -7,6 +7,7 @@
  * up, so that the time worker threads take to start is not counted as processing time.
  */
 import { StreamEnvironment, ValueStateDescriptor, generatorSource, type Collector, type KeyedContext, type KeyedProcessFunction, type KeyedRuntimeContext, type Sink, type ValueState } from '@weir/core';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { pino } from 'pino';
 
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
@@ -14,20 +15,33 @@ const records = Number(env('RECORDS', '2000000'));
 const keys = Number(env('KEYS', '10000'));
 const checkpointMs = Number(env('CHECKPOINT_MS', '0'));
 
-/** Counts what reaches it; reports at close. */
+/**
+ * Counts what reaches it; reports at close, with how busy its thread's event loop was from its
+ * first record to its close (`busy`, 0..1) and the CPU time the whole process used meanwhile
+ * (`cpuMs`, every thread, the garbage collector's included).
+ */
 const countingSink = <T>(): Sink<T> => ({
   createWriter: () => {
     let n = 0;
     let first = 0;
     let last = 0;
+    let elu: EventLoopUtilization | undefined;
+    let cpu: NodeJS.CpuUsage | undefined;
     return {
       write: () => {
-        if (n++ === 0) first = Date.now();
+        if (n++ === 0) {
+          first = Date.now();
+          elu = performance.eventLoopUtilization();
+          cpu = process.cpuUsage();
+        }
         if ((n & 1023) === 0) last = Date.now();
       },
       close: () => {
         last = Date.now();
-        if (n > 0) process.stderr.write(`BENCH ${JSON.stringify({ records: n, first, last })}\n`);
+        if (n === 0) return;
+        const busy = performance.eventLoopUtilization(elu).utilization;
+        const used = process.cpuUsage(cpu);
+        process.stderr.write(`BENCH ${JSON.stringify({ records: n, first, last, busy, cpuMs: (used.user + used.system) / 1000 })}\n`);
       },
     };
   },
