@@ -5,25 +5,9 @@ import { collectSink, StreamEnvironment, type DataStreamSink } from '@weir/core'
 // into the referenced core project (TS2878, rewriteRelativeImportExtensions); vitest maps `.js` to `.ts`.
 import { buildJobGraph, type JobGraph } from '../packages/core/src/graph/job-graph.js';
 import { buildStreamGraph, type StreamGraph } from '../packages/core/src/graph/stream-graph.js';
-import type { Transformation } from '../packages/core/src/graph/transformation.js';
+import { transformationsOf } from './support/graphs.ts';
 
 const environment = (parallelism = 1) => StreamEnvironment.create({ parallelism, logger: pino({ level: 'silent' }) });
-
-/**
- * The transformations a job consists of, collected by walking upstream from its sinks (the
- * environment keeps its own list private), in definition order as the environment would pass them.
- */
-function transformationsOf(sinks: readonly DataStreamSink<unknown>[]): Transformation[] {
-  const seen = new Map<number, Transformation>();
-  const visit = (t: Transformation): void => {
-    if (seen.has(t.id)) return;
-    seen.set(t.id, t);
-    if (t.type === 'union') t.inputs.forEach(visit);
-    else if (t.type !== 'source') visit(t.input);
-  };
-  sinks.forEach((s) => visit(s.transformation));
-  return [...seen.values()].sort((a, b) => a.id - b.id);
-}
 
 /** The StreamGraph and JobGraph that `JobManager.submit` would build for these sinks. */
 function graphs(env: StreamEnvironment, ...sinks: DataStreamSink<never>[]): { stream: StreamGraph; job: JobGraph } {

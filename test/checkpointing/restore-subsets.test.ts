@@ -16,8 +16,8 @@ import type { CompletedCheckpoint } from '../../packages/core/src/checkpoint/com
 import { buildExecutionGraph, type ExecutionGraph } from '../../packages/core/src/graph/execution-graph.js';
 import { buildJobGraph } from '../../packages/core/src/graph/job-graph.js';
 import { buildStreamGraph } from '../../packages/core/src/graph/stream-graph.js';
-import type { Transformation } from '../../packages/core/src/graph/transformation.js';
 import { CountPerKey, keyedRecord, quietEnv, tempDirs, waitUntil, type Counted } from '../support/checkpoint-jobs.ts';
+import { transformationsOf } from '../support/graphs.ts';
 
 const JOB = 'subsets';
 const KEYS = 5_000;
@@ -39,16 +39,7 @@ function define(env: StreamEnvironment, storage: string, paced: boolean): DataSt
 function graphAt(parallelism: number, storage: string): ExecutionGraph {
   const env = quietEnv(parallelism);
   const sink = define(env, storage, false);
-  const seen = new Map<number, Transformation>();
-  const visit = (t: Transformation): void => {
-    if (seen.has(t.id)) return;
-    seen.set(t.id, t);
-    if (t.type === 'union') t.inputs.forEach(visit);
-    else if (t.type !== 'source') visit(t.input);
-  };
-  visit(sink.transformation as Transformation);
-  const transformations = [...seen.values()].sort((a, b) => a.id - b.id);
-  const stream = buildStreamGraph(JOB, transformations, { parallelism, maxParallelism: env.getMaxParallelism() });
+  const stream = buildStreamGraph(JOB, transformationsOf([sink as DataStreamSink<unknown>]), { parallelism, maxParallelism: env.getMaxParallelism() });
   return buildExecutionGraph(buildJobGraph(stream), 64);
 }
 
