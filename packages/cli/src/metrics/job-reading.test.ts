@@ -11,7 +11,7 @@ const status = (over: Partial<JobStatus> = {}): JobStatus => ({
   lastFailure: undefined,
   exceptions: [],
   vertices: [
-    { id: 'v0', name: 'Source -> parse', parallelism: 1, inputs: [], recordsIn: 0, recordsOut: 30, subtasks: [{ index: 0, thread: 1, recordsIn: 0, recordsOut: 30, busyMs: 0, backpressuredMs: 0, inputFill: 0, outputFill: 0, deadLetters: 0 }] },
+    { id: 'v0', name: 'Source -> parse', parallelism: 1, inputs: [], recordsIn: 0, recordsOut: 30, subtasks: [{ index: 0, thread: 1, recordsIn: 0, recordsOut: 30, busyMs: 0, backpressuredMs: 0, inputFill: 0, outputFill: 0, deadLetters: 0, lateRecordsDropped: 0 }] },
     {
       id: 'v1',
       name: 'count -> Sink',
@@ -20,8 +20,8 @@ const status = (over: Partial<JobStatus> = {}): JobStatus => ({
       recordsIn: 30,
       recordsOut: 0,
       subtasks: [
-        { index: 0, thread: 1, recordsIn: 10, recordsOut: 0, busyMs: 0, backpressuredMs: 0, inputFill: 0, outputFill: 0, deadLetters: 0 },
-        { index: 1, thread: 2, recordsIn: 20, recordsOut: 0, busyMs: 0, backpressuredMs: 0, inputFill: 0, outputFill: 0, deadLetters: 0 },
+        { index: 0, thread: 1, recordsIn: 10, recordsOut: 0, busyMs: 0, backpressuredMs: 0, inputFill: 0, outputFill: 0, deadLetters: 0, lateRecordsDropped: 0 },
+        { index: 1, thread: 2, recordsIn: 20, recordsOut: 0, busyMs: 0, backpressuredMs: 0, inputFill: 0, outputFill: 0, deadLetters: 0, lateRecordsDropped: 0 },
       ],
     },
   ],
@@ -86,7 +86,7 @@ describe('currentSamples', () => {
       ...flowing,
       vertices: [
         { ...v0, subtasks: [{ ...v0.subtasks[0], busyMs: 700, backpressuredMs: 2500, outputFill: 1, source: { lagRecords: 1234, processingRecords: 12 } }] },
-        { ...v1, subtasks: [{ ...v1.subtasks[0], deadLetters: 3, inputFill: 0.5, sink: { commits: 4, commitMs: 80, lastCommitMs: 15 } }, v1.subtasks[1]] },
+        { ...v1, subtasks: [{ ...v1.subtasks[0], deadLetters: 3, lateRecordsDropped: 7, inputFill: 0.5, sink: { commits: 4, commitMs: 80, lastCommitMs: 15 } }, v1.subtasks[1]] },
       ],
       threads: [{ thread: 1, utilization: 0.25, busyMs: 4000 }],
     } as unknown as JobStatus;
@@ -97,6 +97,8 @@ describe('currentSamples', () => {
     expect(value(samples, 'sourceLag', { task: 'v0', subtask: '0' })).toBe(1234);
     expect(value(samples, 'sourceProcessing', { task: 'v0' })).toBe(12);
     expect(value(samples, 'taskDeadLetters', { task: 'v1', subtask: '0' })).toBe(3);
+    expect(value(samples, 'taskLateRecordsDropped', { task: 'v1', subtask: '0' })).toBe(7);
+    expect(value(samples, 'taskLateRecordsDropped', { task: 'v1', subtask: '1' })).toBe(0);
     expect(value(samples, 'sinkCommitTime', { task: 'v1' })).toBe(0.08);
     expect(value(samples, 'sinkLastCommit', { task: 'v1' })).toBe(0.015);
     expect(value(samples, 'threadBusy', { thread: '1' })).toBe(4);

@@ -55,6 +55,7 @@ export function currentSamples(r: JobReading): Sample[] {
       add('taskInputFill', labels, s.inputFill);
       add('taskOutputFill', labels, s.outputFill);
       add('taskDeadLetters', labels, s.deadLetters);
+      add('taskLateRecordsDropped', labels, s.lateRecordsDropped);
       add('sourceLag', labels, s.source?.lagRecords);
       add('sourceProcessing', labels, s.source?.processingRecords);
       if (s.sink !== undefined) {

@@ -38,6 +38,11 @@ export const METRICS = {
   taskInputFill: gauge('weir_task_input_queue_fill_ratio', "How full the subtask's input channels are (0..1)", subtaskLabels()),
   taskOutputFill: gauge('weir_task_output_queue_fill_ratio', "How full the subtask's output channels are (0..1)", subtaskLabels()),
   taskDeadLetters: counter('weir_task_dead_letters_total', "Records the subtask's operators sent to a dead-letter queue", subtaskLabels()),
+  taskLateRecordsDropped: counter(
+    'weir_task_late_records_dropped_total',
+    "Records the subtask's window and interval-join operators dropped as later than the watermark allowed (not those sent to a late-data side output)",
+    subtaskLabels(),
+  ),
   sourceLag: gauge('weir_source_lag_records', 'Entries the source subtask has yet to read (behind a stream tail, waiting in a list)', subtaskLabels()),
   sourceProcessing: gauge(
     'weir_source_processing_records',

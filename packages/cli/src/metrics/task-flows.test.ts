@@ -29,6 +29,7 @@ function job(figures: { backpressuredMs?: number; busyMs?: number; lag?: number;
           inputFill: 0,
           outputFill: 0,
           deadLetters: f.deadLetters ?? 0,
+          lateRecordsDropped: 0,
           ...(f.lag === undefined ? {} : { source: { lagRecords: f.lag } }),
         })),
       },

@@ -38,6 +38,7 @@ describe('the status line', () => {
       inputFill: 0,
       outputFill: 0,
       deadLetters: 0,
+      lateRecordsDropped: 0,
       ...(lagRecords === undefined ? {} : { source: { lagRecords } }),
     });
     const at = (ms: number, bp: number, lag: number): ProgressSample => {

@@ -69,6 +69,8 @@ export interface SubtaskCounters {
   readonly outputFill: number;
   /** Records its operators sent to dead letters. */
   readonly deadLetters: number;
+  /** Records its window and interval-join operators dropped as too late (no side output took them). */
+  readonly lateRecordsDropped: number;
   /** A source subtask: its reader's backlog, when the reader reports one. */
   readonly source?: SourceReaderMetrics;
   /** A subtask with a sink whose writer commits: its commits. */

@@ -6,7 +6,9 @@ import { LocalTransport } from '../runtime/channel/local-transport.ts';
 import { CancelledError } from '../runtime/errors.ts';
 import type { CheckpointBarrier } from '../runtime/events.ts';
 import { buildTask, type DeployedTask, type TaskBuildContext } from '../runtime/task-builder.ts';
+import { IntervalJoinOperator } from '../runtime/operators/interval-join-operator.ts';
 import { SinkOperator } from '../runtime/operators/sink-operator.ts';
+import { KeyedWindowOperator } from '../runtime/operators/window/keyed-window-operator.ts';
 import { SourceTask } from '../runtime/tasks/source-task.ts';
 import type { Deployment, SinkCommits, SubtaskCounters, ThreadLoad } from './deployment.ts';
 import { ThreadLoadMeter } from './thread-load-meter.ts';
@@ -207,7 +209,9 @@ async function withTimeout(work: Promise<void> | undefined, ms: number): Promise
 /** What status and metrics show of one subtask: read from fields its loop keeps, no work per record. */
 function countersOf({ task, subtask, operators, sourceReader, counts }: DeployedTask, thread: number): SubtaskCounters {
   let sink: SinkCommits | undefined;
+  let lateRecordsDropped = 0;
   for (const op of operators.values()) {
+    if (op instanceof KeyedWindowOperator || op instanceof IntervalJoinOperator) lateRecordsDropped += op.lateRecordsDropped;
     if (!(op instanceof SinkOperator) || op.writer.notifyCheckpointComplete === undefined) continue;
     sink = {
       commits: (sink?.commits ?? 0) + op.commits,
@@ -228,6 +232,7 @@ function countersOf({ task, subtask, operators, sourceReader, counts }: Deployed
     inputFill: task.inputFill,
     outputFill: task.outputFill,
     deadLetters: counts.deadLetters,
+    lateRecordsDropped,
     ...(source === undefined ? {} : { source }),
     ...(sink === undefined ? {} : { sink }),
   };

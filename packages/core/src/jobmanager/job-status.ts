@@ -42,6 +42,12 @@ export interface SubtaskStatus {
   readonly outputFill: number;
   /** Records its operators sent to dead letters since the attempt started. */
   readonly deadLetters: number;
+  /**
+   * Records its window and interval-join operators dropped since the attempt started because they
+   * came later than the watermark allowed (Flink's `numLateRecordsDropped`); a window with
+   * `sideOutputLateData` sends them there instead, and does not count them.
+   */
+  readonly lateRecordsDropped: number;
   /** A source subtask: its reader's backlog, when the reader reports one (Redis lists and streams do). */
   readonly source?: SourceReaderMetrics;
   /** A subtask whose sink commits (exactly-once sinks, once per checkpoint): its commits. */

@@ -81,6 +81,7 @@ export class ThreadedAttempt implements Deployment, PoolListener {
         inputFill: 0,
         outputFill: 0,
         deadLetters: 0,
+        lateRecordsDropped: 0,
       });
     }
   }
