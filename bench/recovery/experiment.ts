@@ -3,9 +3,10 @@
  * what the checkpoint it comes back from costs. For each state size (10k, 1M and 5M keys; 10k and
  * 1M with --quick; BENCH_RECOVERY_KEYS=10k,1M,… sets them), each round:
  *
- *   1. build: a child process runs `job.ts` (in-process at parallelism 1, then on 2 worker threads at parallelism 2) on a new checkpoint
- *      directory until a checkpoint that holds every key is complete; its size is the bytes of its
- *      `chk-<n>` directory, its duration (trigger to completion) the job's checkpoint history
+ *   1. build: a child process runs `job.ts` (in-process at parallelism 1, then on 2 worker
+ *      threads at parallelism 2) on a new checkpoint directory until a checkpoint that holds
+ *      every key is complete; its size is the bytes of its `chk-<n>` directory, its duration
+ *      (trigger to completion) the job's checkpoint history
  *      (`_checkpoint-history.json`, what `weir checkpoints history` reads), else its log line. The
  *      process is then SIGKILLed.
  *   2. restore: a second process on the same directory; recovery time is from its spawn (in this
@@ -335,10 +336,10 @@ export async function runRecovery(options: RecoveryOptions, progress?: Progress)
 async function runMode(options: RecoveryOptions, launch: Launch, progress?: Progress): Promise<CaseResult[]> {
   const { keys: sizes, rounds } = options;
   const fromSource = launch.coreFromSource;
-  const MODE = launch.mode.label;
+  const modeLabel = launch.mode.label;
   const core = fromSource ? '@weir/core from src/ (tsx)' : '@weir/core from dist/';
   console.log(
-    `recovery: ${MODE} (${launch.mode.workers === 1 ? 'one event loop' : `${launch.mode.workers} worker threads, each restoring its own subtasks' key groups`}), file system checkpoints; ` +
+    `recovery: ${modeLabel} (${launch.mode.workers === 1 ? 'one event loop' : `${launch.mode.workers} worker threads, each restoring its own subtasks' key groups`}), file system checkpoints; ` +
       `${sizes.map(count).join(', ')} keys; ${rounds} round${rounds === 1 ? '' : 's'}; the job through tsx, ${core}`,
   );
   const baseline: Start[] = [];
@@ -346,17 +347,17 @@ async function runMode(options: RecoveryOptions, launch: Launch, progress?: Prog
   const restored = new Map<number, Start[]>(sizes.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     const round = `round ${r + 1}/${rounds}`;
-    progress?.start(`recovery ${MODE}: baseline (empty state) · ${round}`);
+    progress?.start(`recovery ${modeLabel}: baseline (empty state) · ${round}`);
     const b = await withDir((dir) => start(dir, sizes[0], launch));
     if (b.restoredCheckpointId !== null || b.found !== 0) throw new Error('recovery baseline: the job restored something from a new directory');
     baseline.push(b);
     progress?.finish(`spawn to first record ${ms(b.spawnToFirstMs)} (child saw ${ms(b.childSawMs)})`);
     for (const n of sizes) {
       await withDir(async (dir) => {
-        progress?.start(`recovery ${MODE}: ${sizeLabel(n)} keys, build and checkpoint · ${round}`);
+        progress?.start(`recovery ${modeLabel}: ${sizeLabel(n)} keys, build and checkpoint · ${round}`);
         const k = await build(dir, n, launch);
         progress?.finish(`checkpoint ${k.checkpointId}: ${count(k.bytes)} bytes in ${ms(k.durationMs)} (from the ${k.durationFrom}); keys emitted in ${ms(k.buildMs)}; killed`);
-        progress?.start(`recovery ${MODE}: ${sizeLabel(n)} keys, restore · ${round}`);
+        progress?.start(`recovery ${modeLabel}: ${sizeLabel(n)} keys, restore · ${round}`);
         const s = await start(dir, n, launch);
         if (s.restoredCheckpointId === null || s.found < 1) throw new Error(`recovery ${n} keys: the job did not restore its state (${JSON.stringify(s)})`);
         if (s.restoredCheckpointId !== k.latest) throw new Error(`recovery ${n} keys: restored checkpoint ${s.restoredCheckpointId}, the newest complete one is ${k.latest}`);
@@ -369,7 +370,7 @@ async function runMode(options: RecoveryOptions, launch: Launch, progress?: Prog
   }
 
   const rows: CaseResult[] = [];
-  const baseCase = `recovery empty state, ${MODE}`;
+  const baseCase = `recovery empty state, ${modeLabel}`;
   const common = { experiment: 'recovery', query: 'recovery', parallelism: launch.mode.parallelism, checkpointIntervalMs: 1000, baseline: null as string | null };
   const details = (starts: readonly Start[]) => ({
     recoveryMs: medianOf(starts, (s) => s.spawnToFirstMs),
@@ -412,7 +413,7 @@ async function runMode(options: RecoveryOptions, launch: Launch, progress?: Prog
     const bytes = medianOf(ks, (k) => k.bytes)!;
     const duration = medianOf(ks, (k) => k.durationMs)!;
     const rss = medianOf(ss, (s) => s.peakRssMb)!;
-    const label = `recovery ${sizeLabel(n)} keys, ${MODE}`;
+    const label = `recovery ${sizeLabel(n)} keys, ${modeLabel}`;
     const isTarget = n === TARGET.keys && launch.mode.workers === 1;
     rows.push(
       measuredCase({

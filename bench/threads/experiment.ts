@@ -121,6 +121,10 @@ async function compare(
   if (one.some((x) => x.records !== one[0].records) || many.some((x) => x.records !== one[0].records)) {
     throw new Error(`${name}: the runs took different numbers of records`);
   }
+  // The copies share the records out evenly: all of them, but for a remainder below `workers`.
+  if (copies.some((x) => x.records !== one[0].records - (one[0].records % workers))) {
+    throw new Error(`${name}: the copies at once took other numbers of records than the job`);
+  }
   const ratiosOf = (runs: readonly Run[]) => runs.map((m, i) => m.recordsPerSecond / one[i].recordsPerSecond);
   const row = (runs: Run[], variant: string, caseLabel: string, w: number, baseline: boolean) => {
     const ratios = ratiosOf(runs);
@@ -156,8 +160,8 @@ export async function runThreads(records: number, rounds: number, progress?: Pro
   console.log(`threads: ${availableParallelism()} cores; each pipeline on the main thread, then on ${workers} worker threads`);
   const rows: CaseResult[] = [];
   const p = String(workers);
-  // 4M records: a run of a few seconds, so that the workers' start and the moment each one takes its first record weigh little.
-  const cpuHeavy = { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(Math.min(records, 4_000_000)), KEYS: '10000' };
+  // The default 3M records: a run of a few seconds, so that the workers' start and the moment each one takes its first record weigh little.
+  const cpuHeavy = { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(records), KEYS: '10000' };
   rows.push(...(await compare('cpu-heavy', cpuHeavy, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`), true)));
   rows.push(...(await compare('micro-rebalance', { JOB: 'micro', PARALLELISM: p, RECORDS: String(records) }, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`))));
   // Five times the records: runs of several seconds, so that several 1 s checkpoints of the 1M keys fall inside each.

@@ -23,8 +23,17 @@ export interface PoolListener {
 
 /** How long a worker may take to load the job file and define the job. */
 const READY_TIMEOUT_MS = 120_000;
-/** How long a worker asked to shut down may take to exit on its own (its output flushed) before it is terminated. */
-export const EXIT_WAIT_MS = 2_000;
+/**
+ * How long a worker asked to shut down may take to exit on its own (its output flushed) before it
+ * is terminated: 2 s, or `WEIR_WORKER_EXIT_WAIT_MS` (the test of the shutdown gives a loaded
+ * machine longer: a thread that something keeps alive never exits, however long the wait).
+ */
+export const EXIT_WAIT_MS = positiveMs(process.env.WEIR_WORKER_EXIT_WAIT_MS) ?? 2_000;
+
+function positiveMs(text: string | undefined): number | undefined {
+  const ms = Number(text);
+  return text !== undefined && Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
 
 interface Member {
   readonly worker: Worker;
