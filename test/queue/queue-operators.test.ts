@@ -6,7 +6,8 @@
  * Crashes, restores and rescales: test/crash/queue-operators.crash.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DedupeFunction, OutputTag, RateLimitFunction, StreamEnvironment, collectionSource, executeAndCollect, type KeyedStream } from '@weir/core';
+import { pino } from 'pino';
+import { ConfigError, DedupeFunction, OutputTag, RateLimitFunction, StreamEnvironment, collectSink, collectionSource, executeAndCollect, type KeyedStream } from '@weir/core';
 import { KeyedOperatorHarness } from '../../packages/core/src/runtime/operators/testing/keyed-operator-harness.ts';
 
 interface Job {
@@ -135,6 +136,30 @@ describe('rateLimit', () => {
     expect(left.at(-1)!.at).toBeGreaterThan(2_000);
   });
 
+  it('with maxWaiting, sends a record that finds its key\'s waiting list full to the overflow output', async () => {
+    const overflow = new OutputTag<Job>('overflow');
+    const h = await harness(new RateLimitFunction<string, Job>(PER_KEY, PER, 2, overflow), [overflow.id]);
+    const overflowed = () => h.sides.get(overflow.id)!.splice(0).map((e) => `${(e.value as Job).c}${(e.value as Job).n}`);
+    h.advanceProcessingTime(1_000);
+    // a1-a3 leave, a4 and a5 wait, a6 and a7 find the list full; b is a key of its own.
+    send(h, ...burst('a', 1, 7), ...burst('b', 1, 4));
+    expect(numbers(h)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
+    expect(overflowed()).toEqual(['a6', 'a7']);
+    // At 1100 the window has room for three: a4, a5 leave, and the list has room again.
+    h.advanceProcessingTime(1_100);
+    expect(numbers(h).sort()).toEqual(['a4', 'a5', 'b4']);
+    send(h, ...burst('a', 8, 12));
+    // a4 and a5 left at 1100, one slot is free: a8 leaves, a9 and a10 wait, a11 and a12 overflow.
+    expect(numbers(h)).toEqual(['a8']);
+    expect(overflowed()).toEqual(['a11', 'a12']);
+    h.advanceProcessingTime(1_200);
+    expect(numbers(h)).toEqual(['a9', 'a10']);
+    h.advanceProcessingTime(10_000);
+    expect(numbers(h)).toEqual([]);
+    expect(overflowed()).toEqual([]);
+    expect(h.backend.numKeys()).toBe(0);
+  });
+
   it('drains a long backlog in arrival order, and ends with no state', async () => {
     const h = await limiter();
     const n = 5_000; // more than the waiting list is compacted at (its first 1024 gone)
@@ -200,6 +225,23 @@ describe('rateLimit in a bounded job', () => {
     );
     expect(out.map((j) => j.n)).toEqual(Array.from({ length: 30 }, (_, n) => n));
   });
+
+  it('with maxWaiting, sends the overflow to its side output, and every record comes out once', async () => {
+    const env = StreamEnvironment.create({ parallelism: 1, logger: pino({ level: 'silent' }) });
+    const overflow = new OutputTag<Job>('overflow');
+    const passed = collectSink<Job>();
+    const over = collectSink<Job>();
+    const limited = env
+      .fromCollection(Array.from({ length: 30 }, (_, n) => job('a', String(n), n)))
+      .keyBy((j) => j.c)
+      .rateLimit({ perKey: 10, per: 60_000, maxWaiting: 5, overflow });
+    limited.sinkTo(passed);
+    limited.getSideOutput(overflow).sinkTo(over);
+    await env.execute('overflow');
+    // 10 leave at once, 5 wait and leave at the end of input, 15 overflow.
+    expect(passed.values.map((j) => j.n)).toEqual(Array.from({ length: 15 }, (_, n) => n));
+    expect(over.values.map((j) => j.n)).toEqual(Array.from({ length: 15 }, (_, n) => n + 15));
+  });
 });
 
 describe('configuration errors', () => {
@@ -238,6 +280,10 @@ describe('configuration errors', () => {
     ['per 0', () => keyed().rateLimit({ perKey: 20, per: 0 }), 'per'],
     ['per < 0', () => keyed().rateLimit({ perKey: 20, per: -50 }), 'per'],
     ['per missing', () => keyed().rateLimit({ perKey: 20 } as never), 'per'],
+    ['maxWaiting 0', () => keyed().rateLimit({ perKey: 20, per: 50, maxWaiting: 0, overflow: new OutputTag<Job>('o') }), 'maxWaiting'],
+    ['maxWaiting without overflow', () => keyed().rateLimit({ perKey: 20, per: 50, maxWaiting: 100 }), 'overflow'],
+    ['overflow without maxWaiting', () => keyed().rateLimit({ perKey: 20, per: 50, overflow: new OutputTag<Job>('o') }), 'maxWaiting'],
+    ['overflow not a tag', () => keyed().rateLimit({ perKey: 20, per: 50, maxWaiting: 1, overflow: 'o' as never }), 'overflow'],
     ['no options', () => keyed().rateLimit(undefined as never), 'perKey'],
   ])('rateLimit: %s', (_what, call, option) => {
     expect(configError(call).option).toBe(option);

@@ -285,12 +285,13 @@ export class KeyedStream<K extends Key, T> extends DataStream<T> {
    * and leave in arrival order as the limit allows: nothing is dropped, one key's records keep
    * their order, and waiting records survive a crash and a rescale. Delayed records leave from a
    * processing-time timer, without an event time. When a bounded input ends, whatever still waits
-   * leaves at once, over the limit, before the final checkpoint.
+   * leaves at once, over the limit, before the final checkpoint. With `maxWaiting`, a record that
+   * finds its key's waiting list full goes to the `overflow` side output instead of waiting.
    * @example `jobs.keyBy((j) => j.customer).rateLimit({ perKey: 10, per: 1_000 }).uid('limit')`
    */
-  rateLimit(options: RateLimitOptions): DataStream<T> {
-    const { perKey, per } = checkRateLimitOptions(options);
-    const fn = new RateLimitFunction<K, T>(perKey, per);
+  rateLimit(options: RateLimitOptions<T>): DataStream<T> {
+    const { perKey, per, maxWaiting, overflow } = checkRateLimitOptions(options);
+    const fn = new RateLimitFunction<K, T>(perKey, per, maxWaiting, overflow);
     return this.transform<T>('RateLimit', { kind: 'keyedProcess', fn: fn as unknown as KeyedProcessFunction<Key, unknown, unknown> });
   }
 

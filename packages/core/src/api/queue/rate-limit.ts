@@ -9,28 +9,48 @@ import type { ListState, ValueState } from '../../state/state.ts';
 import { ConfigError, requireInteger } from '../../util/config-error.ts';
 import { rejectUnknownOptions } from '../../util/options.ts';
 import { KeyedProcessFunction, type Collector, type KeyedContext, type KeyedRuntimeContext, type OnTimerContext } from '../functions.ts';
+import { OutputTag } from '../output-tag.ts';
 
 /** Options of {@link KeyedStream.rateLimit}: at most `perKey` records of one key in any `per` ms. */
-export interface RateLimitOptions {
+export interface RateLimitOptions<T = unknown> {
   /** How many records of one key may leave within any window of `per` ms: an integer ≥ 1. */
   readonly perKey: number;
   /** The window, in ms of processing time. */
   readonly per: number;
+  /**
+   * The most records of one key that may wait (an integer ≥ 1; default: no bound). A record that
+   * finds its key's waiting list full goes to `overflow` at once, so a key that receives more than
+   * it may pass for long cannot grow the keyed state without bound. Needs `overflow`.
+   */
+  readonly maxWaiting?: number;
+  /** Where records go when their key already has `maxWaiting` waiting (read them with `getSideOutput(tag)`): nothing is dropped. */
+  readonly overflow?: OutputTag<T>;
 }
 
-const OPTIONS = ['perKey', 'per'] as const;
+const OPTIONS = ['perKey', 'per', 'maxWaiting', 'overflow'] as const;
 
 /** The event-time timer only the end-of-input watermark (+∞) reaches. */
 const END_OF_INPUT = Number.MAX_SAFE_INTEGER;
 
 /** Checks the options at job build time; every error names the option. */
-export function checkRateLimitOptions(options: RateLimitOptions): RateLimitOptions {
+export function checkRateLimitOptions<T>(options: RateLimitOptions<T>): RateLimitOptions<T> {
   if (options === null || typeof options !== 'object') throw new ConfigError('perKey', 'rateLimit(options) needs options: { perKey, per }');
   rejectUnknownOptions('rateLimit', options, OPTIONS);
   requireInteger('perKey', options.perKey, 1);
   const per = options.per;
   if (typeof per !== 'number' || !Number.isFinite(per) || per <= 0) {
     throw new ConfigError('per', `rateLimit: option 'per' must be a positive number of ms, got ${String(per)}`);
+  }
+  const { maxWaiting, overflow } = options;
+  if (maxWaiting !== undefined) requireInteger('maxWaiting', maxWaiting, 1);
+  if (overflow !== undefined && !(overflow instanceof OutputTag)) {
+    throw new ConfigError('overflow', "rateLimit: option 'overflow' must be an OutputTag");
+  }
+  if (maxWaiting !== undefined && overflow === undefined) {
+    throw new ConfigError('overflow', "rateLimit: option 'maxWaiting' needs 'overflow', an OutputTag for the records that find their key's waiting list full (nothing is dropped)");
+  }
+  if (overflow !== undefined && maxWaiting === undefined) {
+    throw new ConfigError('maxWaiting', "rateLimit: option 'overflow' is used only with 'maxWaiting', the most records of one key that may wait");
   }
   return options;
 }
@@ -53,6 +73,9 @@ export class RateLimitFunction<K extends Key, T> extends KeyedProcessFunction<K,
   constructor(
     readonly perKey: number,
     readonly per: number,
+    /** With `overflow`: the most records of one key that may wait. */
+    readonly maxWaiting: number = Infinity,
+    readonly overflow: OutputTag<T> | undefined = undefined,
   ) {
     super();
   }
@@ -65,8 +88,10 @@ export class RateLimitFunction<K extends Key, T> extends KeyedProcessFunction<K,
 
   processElement(value: T, ctx: KeyedContext<K>, out: Collector<T>): void {
     // Someone waits: keep the key's order, the pending timer lets it go.
-    if (this.waiting.get().length > 0) {
-      this.waiting.add(value);
+    const waiting = this.waiting.get().length;
+    if (waiting > 0) {
+      if (waiting - (this.head.value() ?? 0) >= this.maxWaiting) ctx.output(this.overflow!, value);
+      else this.waiting.add(value);
       return;
     }
     const now = ctx.timerService.currentProcessingTime();
