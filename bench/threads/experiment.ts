@@ -93,31 +93,39 @@ async function copiesAtOnce(job: Record<string, string>, processes: number): Pro
 const share = (x: number): string => x.toFixed(2);
 const describe = (r: Run): string => `${(r.recordsPerSecond / 1e6).toFixed(2)} M/s (${share(r.cores)} cores; loops busy ${r.busy.map(share).join(', ')})`;
 
+/** One pipeline of the experiment: its job's environment, and how its two cases are named. */
+interface Spec {
+  readonly name: string;
+  readonly job: Record<string, string>;
+  readonly label: (workers: number) => string;
+  /** Also that many copies of it as processes of their own at once ({@link copiesAtOnce}). */
+  readonly ceiling?: boolean;
+}
+
 /**
- * One pipeline at 1 worker (baseline) and at `workers`, alternating round by round; with
- * `ceiling`, also that many copies of it as processes of their own at once ({@link copiesAtOnce}).
+ * Pipelines at 1 worker (baseline) and at `workers`, round by round: within a round every
+ * pipeline runs in turn, so that pipelines compared with each other (the keyed count with and
+ * without checkpoints) are measured minutes apart at most, on the same machine.
  */
-async function compare(
-  name: string,
-  job: Record<string, string>,
-  workers: number,
-  rounds: number,
-  progress: Progress | undefined,
-  label: (w: number) => string,
-  ceiling = false,
-): Promise<CaseResult[]> {
-  const one: Run[] = [];
-  const many: Run[] = [];
-  const copies: Run[] = [];
+async function compare(specs: readonly Spec[], workers: number, rounds: number, progress: Progress | undefined): Promise<CaseResult[][]> {
+  const runs = specs.map(() => ({ one: [] as Run[], many: [] as Run[], copies: [] as Run[] }));
   for (let r = 0; r < rounds; r++) {
-    progress?.start(`${name} · round ${r + 1}/${rounds}`);
-    one.push(await runJob({ ...job, WORKERS: '1' }));
-    many.push(await runJob({ ...job, WORKERS: String(workers) }));
-    if (ceiling) copies.push(await copiesAtOnce(job, workers));
-    progress?.finish(
-      `${name} round ${r + 1}: main thread ${describe(one[r])} → ${workers} workers ${describe(many[r])}` + (ceiling ? `; ${workers} processes at once ${describe(copies[r])}` : ''),
-    );
+    for (const [i, { name, job, ceiling }] of specs.entries()) {
+      const { one, many, copies } = runs[i];
+      progress?.start(`${name} · round ${r + 1}/${rounds}`);
+      one.push(await runJob({ ...job, WORKERS: '1' }));
+      many.push(await runJob({ ...job, WORKERS: String(workers) }));
+      if (ceiling === true) copies.push(await copiesAtOnce(job, workers));
+      progress?.finish(
+        `${name} round ${r + 1}: main thread ${describe(one[r])} → ${workers} workers ${describe(many[r])}` +
+          (ceiling === true ? `; ${workers} processes at once ${describe(copies[r])}` : ''),
+      );
+    }
   }
+  return specs.map((spec, i) => rowsOf(spec, runs[i], workers));
+}
+
+function rowsOf({ name, job, label, ceiling }: Spec, { one, many, copies }: { one: Run[]; many: Run[]; copies: Run[] }, workers: number): CaseResult[] {
   if (one.some((x) => x.records !== one[0].records) || many.some((x) => x.records !== one[0].records)) {
     throw new Error(`${name}: the runs took different numbers of records`);
   }
@@ -151,7 +159,7 @@ async function compare(
     });
   };
   const rows = [row(one, 'main thread', label(1), 1, true), row(many, `${workers} workers`, label(workers), workers, false)];
-  if (ceiling) rows.push(row(copies, `${workers} processes`, `${workers} processes at once (ceiling)`, 1, false));
+  if (ceiling === true) rows.push(row(copies, `${workers} processes`, `${workers} processes at once (ceiling)`, 1, false));
   return rows;
 }
 
@@ -160,15 +168,22 @@ export async function runThreads(records: number, rounds: number, progress?: Pro
   console.log(`threads: ${availableParallelism()} cores; each pipeline on the main thread, then on ${workers} worker threads`);
   const rows: CaseResult[] = [];
   const p = String(workers);
+  const plainLabel = (w: number) => (w === 1 ? 'main thread' : `${w} workers`);
   // The default 3M records: a run of a few seconds, so that the workers' start and the moment each one takes its first record weigh little.
-  const cpuHeavy = { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(records), KEYS: '10000' };
-  rows.push(...(await compare('cpu-heavy', cpuHeavy, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`), true)));
-  rows.push(...(await compare('micro-rebalance', { JOB: 'micro', PARALLELISM: p, RECORDS: String(records) }, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`))));
+  const [cpuHeavy] = await compare([{ name: 'cpu-heavy', job: { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(records), KEYS: '10000' }, label: plainLabel, ceiling: true }], workers, rounds, progress);
+  const [micro] = await compare([{ name: 'micro-rebalance', job: { JOB: 'micro', PARALLELISM: p, RECORDS: String(records) }, label: plainLabel }], workers, rounds, progress);
   // Five times the records: runs of several seconds, so that several 1 s checkpoints of the 1M keys fall inside each.
   const keyed = { JOB: 'keyed-state', PARALLELISM: p, RECORDS: String(records * 5), KEYS: '1000000' };
-  const plain = await compare('keyed-1M', keyed, workers, rounds, progress, (w) => (w === 1 ? 'main thread' : `${w} workers`));
-  const checkpointed = await compare('keyed-1M-ckpt-1s', { ...keyed, CHECKPOINT_MS: '1000' }, workers, rounds, progress, (w) => (w === 1 ? 'main thread, ckpt 1 s' : `${w} workers, ckpt 1 s`));
-  rows.push(...plain, ...checkpointed);
+  const [plain, checkpointed] = await compare(
+    [
+      { name: 'keyed-1M', job: keyed, label: plainLabel },
+      { name: 'keyed-1M-ckpt-1s', job: { ...keyed, CHECKPOINT_MS: '1000' }, label: (w) => (w === 1 ? 'main thread, ckpt 1 s' : `${w} workers, ckpt 1 s`) },
+    ],
+    workers,
+    rounds,
+    progress,
+  );
+  rows.push(...cpuHeavy, ...micro, ...plain, ...checkpointed);
   for (const r of rows) {
     const used = (r.extra as { coresUsed: number[] }).coresUsed;
     const cores = `${median(used).toFixed(2)} cores used`;

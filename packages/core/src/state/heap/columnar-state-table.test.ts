@@ -70,6 +70,38 @@ describe('ColumnarStateTable', () => {
     expect(contents(table)).toEqual(reference);
   });
 
+  it('agrees with a plain Map when reads, read-modify-writes, writes of other keys and deletes interleave', () => {
+    // A read remembers the key's slot for the write that usually follows it: every interleaving
+    // of reads and writes of the same and other keys, and deletes (which move a slot), must still
+    // land each value on its own key.
+    const next = random(20261202);
+    const { table, reference } = columnsWith(0);
+    const keys: Key[] = [...Array.from({ length: 40 }, (_, i) => i), 'a', 'b', -0, Number.NaN, 10n];
+    for (let op = 0; op < 50_000; op++) {
+      const index = Math.floor(next() * RANGE.size);
+      const key = keys[Math.floor(next() * keys.length)]!;
+      const r = next();
+      if (r < 0.1) {
+        table.delete(index, key);
+        reference[index].delete(key);
+      } else if (r < 0.55) {
+        // Read-modify-write, as a reduce does.
+        expect(table.get(index, key)).toBe(reference[index].get(key));
+        const v = (reference[index].get(key) ?? 0) + 1;
+        table.set(index, key, v);
+        reference[index].set(key, v);
+      } else if (r < 0.8) {
+        expect(table.get(index, key)).toBe(reference[index].get(key));
+      } else {
+        const v = Math.floor(next() * 1000);
+        table.set(index, key, v);
+        reference[index].set(key, v);
+      }
+    }
+    expect(table.columnar).toBe(true);
+    expect(contents(table)).toEqual(reference);
+  });
+
   it('widens an Int32 column to Float64 when a value needs it, in every key group', () => {
     const { table } = columnsWith({ a: 1, b: 2 });
     table.set(1, 'k1', { a: 3, b: 4 });
