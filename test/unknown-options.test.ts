@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   HeapStateBackend,
   StreamEnvironment,
   exponentialBackoff,
@@ -13,16 +12,7 @@ import {
   generatorSource,
   printSink,
 } from '@weir/core';
-
-function configError(call: () => unknown): ConfigError {
-  try {
-    call();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from './support/config-error.ts';
 
 describe('an unknown option key', () => {
   it.each([

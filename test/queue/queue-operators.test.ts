@@ -7,8 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { ConfigError, DedupeFunction, OutputTag, RateLimitFunction, StreamEnvironment, collectSink, collectionSource, executeAndCollect, type KeyedStream } from '@weir/core';
+import { DedupeFunction, OutputTag, RateLimitFunction, StreamEnvironment, collectSink, collectionSource, executeAndCollect, type KeyedStream } from '@weir/core';
 import { KeyedOperatorHarness } from '../../packages/core/src/runtime/operators/testing/keyed-operator-harness.ts';
+import { configError } from '../support/config-error.ts';
 
 interface Job {
   readonly c: string;
@@ -249,16 +250,6 @@ describe('configuration errors', () => {
     StreamEnvironment.create()
       .fromSource(collectionSource([job('a', 'x')]))
       .keyBy((j) => j.c);
-
-  const configError = (call: () => unknown): ConfigError => {
-    try {
-      call();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return e as ConfigError;
-    }
-    throw new Error('expected a ConfigError');
-  };
 
   it.each([
     ['ttl 0', () => keyed().dedupe((j) => j.id, { ttl: 0 }), 'ttl'],

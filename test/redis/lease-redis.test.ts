@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { LeaseConflictError, LeaseLostError, type JobLease, type LeaseHolder } from '@weir/core';
 import { RedisCheckpointStorage } from '@weir/redis';
 import { metadataFor, blob } from '../../packages/core/src/checkpoint/storage/checkpoint-storage.contract.ts';
+import { checkThroughAdvances } from '../../packages/core/src/checkpoint/storage/job-lease.contract.ts';
 import { epochKey, leaseKey } from '../../packages/redis/src/keys.ts';
 import { useRedis } from '../support/use-redis.ts';
 
@@ -78,17 +79,7 @@ describe('the Redis job lease', () => {
     // Renewals every 25 ms and checks all through each advance: Redis holds the new epoch a moment
     // before the run does, and a check or renewal in that moment must not take it for a takeover.
     const lease = await acquire(storageOf(freshPrefix(), { leaseTtlMs: 100 }), me());
-    for (let round = 0; round < 30; round++) {
-      const advancing = lease.advance();
-      const checks: Promise<void>[] = [];
-      let done = false;
-      void advancing.finally(() => (done = true));
-      while (!done) {
-        checks.push(lease.check());
-        await new Promise((r) => setImmediate(r));
-      }
-      await Promise.all([advancing, ...checks]);
-    }
+    await checkThroughAdvances(lease);
     await new Promise((r) => setTimeout(r, 30));
     await lease.check();
   });

@@ -1,19 +1,21 @@
 /**
  * A bounded job on two worker threads: generator → keyed count → exactly-once file sink, with
- * checkpoints. It ends by itself; the test checks that its threads exit on their own when it does.
- * Environment: CK_DIR, OUT_DIR, COUNT.
+ * checkpoints. Environment: CK_DIR, OUT_DIR, COUNT; KEYS (default 20), PAYLOAD (a string of that
+ * many characters kept per key, so that the keyed state outgrows the 20 KB inline limit and lands
+ * in files of its own; default 0) and RATE (records per second; default as fast as it can).
  */
 import { StreamEnvironment, fileSink, generatorSource } from '@weir/core';
 import { pino } from 'pino';
-import { CountPerKey, requiredEnv as env, type Counted, type Keyed } from '../../support/keyed-count.ts';
+import { CountPerKey, keyedRecord, requiredEnv as env, type Counted } from '../../support/keyed-count.ts';
 
+const rate = process.env.RATE === undefined ? undefined : Number(process.env.RATE);
 const e = StreamEnvironment.create({ parallelism: 2, logger: pino({ level: 'info' }, pino.destination(2)) });
 e.setWorkers(2);
-e.enableCheckpointing(100, { storage: env('CK_DIR') });
-e.fromSource(generatorSource({ count: Number(env('COUNT')), generate: (i): Keyed => ({ k: `k${i % 20}`, i }) }))
+e.enableCheckpointing(100, { storage: env('CK_DIR'), retained: 3 });
+e.fromSource(generatorSource({ count: Number(env('COUNT')), generate: keyedRecord(Number(env('KEYS', '20'))), ratePerSecond: rate }))
   .uid('source')
   .keyBy((r) => r.k)
-  .process(new CountPerKey())
+  .process(new CountPerKey(Number(env('PAYLOAD', '0'))))
   .uid('count')
   .sinkTo(fileSink<Counted>({ directory: env('OUT_DIR') }))
   .uid('sink');

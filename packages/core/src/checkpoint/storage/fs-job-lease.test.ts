@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireFsLease } from './fs-job-lease.ts';
+import { checkThroughAdvances } from './job-lease.contract.ts';
 import { LeaseConflictError, LeaseLostError } from './job-lease.ts';
 
 let dir: string;
@@ -36,17 +37,7 @@ describe('the file system job lease', () => {
     // A renewal every 10 ms, and checks all through each advance: with the in-memory epoch set before
     // the file had it, one of them found "another" epoch and the run lost its own lease.
     const lease = await acquire(me(), 40);
-    for (let round = 0; round < 30; round++) {
-      const advancing = lease.advance();
-      const checks: Promise<void>[] = [];
-      let done = false;
-      void advancing.finally(() => (done = true));
-      while (!done) {
-        checks.push(lease.check());
-        await new Promise((r) => setImmediate(r));
-      }
-      await Promise.all([advancing, ...checks]);
-    }
+    await checkThroughAdvances(lease);
     await new Promise((r) => setTimeout(r, 30));
     await lease.check();
     await lease.release();
