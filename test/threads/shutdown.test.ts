@@ -2,7 +2,7 @@
  * The end of a job on worker threads: once its tasks have finished, each thread exits on its own
  * (nothing it opened, such as the MessagePorts of its channels, keeps it alive), rather than being
  * terminated after the pool's wait. And the process's V8 options (which Node refuses in a worker's
- * execArgv) do not stop the threads from starting.
+ * execArgv) do not stop the threads from starting: they start without them, and the log says so.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,9 @@ describe('a bounded job on worker threads', () => {
     expect(await job.exited, job.stderr()).toBe(0);
     expect(job.stderr()).toMatch(/running the subtasks on 2 worker threads/);
     expect(job.stderr()).not.toMatch(/did not exit within/);
+    // What the threads start without is said once, not per thread.
+    const dropped = job.stderr().match(/worker threads start without [^:"]*/g) ?? [];
+    expect(dropped).toEqual(nodeArgs.length === 0 ? [] : [expect.stringContaining('--max-semi-space-size=32')]);
     const out = (await readCommitted<Counted>(join(root, 'out'))).sort((a, b) => a.i - b.i);
     expect(out).toEqual(expectedCounts(COUNT, 20));
   }, 60_000);

@@ -94,7 +94,7 @@ export class JobRun {
     this.#pool =
       workers === null || threads < 2
         ? undefined
-        : new WorkerPool(threads, workers.entry, graphFingerprint(graph), { jobName: graph.jobName, logLevel: logger.level });
+        : new WorkerPool(threads, workers.entry, graphFingerprint(graph), { jobName: graph.jobName, logLevel: logger.level }, logger);
     this.history = new CheckpointHistory(graph.jobName);
     this.stats.onEnded((ended) => this.history.recordCheckpoint(ended));
   }

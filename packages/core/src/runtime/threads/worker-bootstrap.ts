@@ -24,6 +24,8 @@ export interface WorkerStart {
   /** Passed to the entry as `workerData.app`. */
   readonly app: unknown;
   readonly weir: TaskManagerData;
+  /** Told the options of `execArgv` that Node refused in a worker, and that the thread starts without. */
+  readonly onDroppedOptions?: (options: readonly string[]) => void;
 }
 
 /**
@@ -34,9 +36,12 @@ export function startTaskManagerThread(start: WorkerStart): Worker {
   const tsx = resolveTsx(/\.[cm]?tsx?$/.test(start.entry.pathname));
   const options = { eval: true, workerData: { weir: start.weir, app: start.app, boot: { entry: start.entry.href, tsx } } };
   let execArgv = withoutLoaders(start.execArgv);
+  const dropped: string[] = [];
   for (;;) {
     try {
-      return new Worker(BOOTSTRAP, { ...options, execArgv });
+      const worker = new Worker(BOOTSTRAP, { ...options, execArgv });
+      if (dropped.length > 0) start.onDroppedOptions?.(dropped);
+      return worker;
     } catch (e) {
       // V8 and process-wide options (`--max-semi-space-size`, `--single-threaded-gc`, `--title`)
       // are refused in a worker's execArgv, and they already apply to every thread of the process:
@@ -44,6 +49,7 @@ export function startTaskManagerThread(start: WorkerStart): Worker {
       const refused = refusedOptions(e);
       const kept = execArgv.filter((a) => !refused.has(a));
       if (refused.size === 0 || kept.length === execArgv.length) throw e;
+      dropped.push(...execArgv.filter((a) => refused.has(a)));
       execArgv = kept;
     }
   }

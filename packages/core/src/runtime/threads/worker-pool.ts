@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { WorkerEntry } from '../../jobmanager/worker-entry.ts';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { FromTaskManager, TaskManagerData, ToTaskManager } from './thread-messages.ts';
@@ -59,7 +60,12 @@ export class WorkerPool {
     /** The fingerprint of the job's graph on the main thread (see `graphFingerprint`). */
     readonly fingerprint: string,
     readonly data: Omit<TaskManagerData, 'thread'>,
+    /** Where the pool says which Node options its threads start without (once per pool). */
+    readonly logger?: Pick<Logger, 'info'>,
   ) {}
+
+  /** Whether the options Node refused in a worker were logged already (the same for every thread). */
+  #droppedLogged = false;
 
   /** Starts every thread that is not running (at once, so that they load the job while the main thread restores). */
   start(): void {
@@ -138,7 +144,17 @@ export class WorkerPool {
   }
 
   #spawn(thread: number): void {
-    const worker = startTaskManagerThread({ entry: this.entry.url, execArgv: this.entry.execArgv, app: this.entry.data, weir: { ...this.data, thread } });
+    const worker = startTaskManagerThread({
+      entry: this.entry.url,
+      execArgv: this.entry.execArgv,
+      app: this.entry.data,
+      weir: { ...this.data, thread },
+      onDroppedOptions: (options) => {
+        if (this.#droppedLogged) return;
+        this.#droppedLogged = true;
+        this.logger?.info({ options }, `worker threads start without ${options.join(' ')}: Node refuses these options in a worker; as V8 or process options they apply to every thread already`);
+      },
+    });
     let readyNow!: () => void;
     let failed!: (e: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
