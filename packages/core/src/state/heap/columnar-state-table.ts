@@ -3,12 +3,14 @@ import type { KeyGroupRange } from '../key-group-range.ts';
 import type { StateEntries } from '../state-backend.ts';
 import { encodeColumn, type EncodedColumn } from '../snapshot/columns.ts';
 import type { KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
+import { KeySlotIndex } from './key-slot-index.ts';
 import { StateTable } from './state-table.ts';
 
 /**
  * The values of a value or reducing state: plain `Map`s of objects while the state is small, and
- * columns once it is large: per key group, a `Map` from key to slot, and per field of the values a
- * typed array (Int32 or Float64) or, for strings and other immutable scalars, a plain array.
+ * columns once it is large: per key group, an index from key to slot ({@link KeySlotIndex}), and
+ * per field of the values a typed array (Int32 or Float64) or, for strings and other immutable
+ * scalars, a plain array.
  *
  * Why both: a checkpoint of a million keys held as a million heap objects reads every object (a
  * cache miss apiece) and proves its shape, every checkpoint; held as columns, the same state is a
@@ -80,8 +82,8 @@ export class ColumnarStateTable<V> {
     const slot = g.index.get(key);
     this.#cachedGroup = g;
     this.#cachedKey = key;
-    this.#cachedSlot = slot ?? -1;
-    return slot === undefined ? undefined : (this.#schema!.read(g.cols, slot) as V);
+    this.#cachedSlot = slot;
+    return slot < 0 ? undefined : (this.#schema!.read(g.cols, slot) as V);
   }
 
   set(index: number, key: Key, value: V): void {
@@ -97,9 +99,9 @@ export class ColumnarStateTable<V> {
     const g = this.#groups[index];
     // `===` finds a cached NaN key absent: the index lookup then answers, as for any other miss.
     const cached = g === this.#cachedGroup && key === this.#cachedKey;
-    const existing = cached ? (this.#cachedSlot < 0 ? undefined : this.#cachedSlot) : g.index.get(key);
-    const slot = existing ?? g.n;
-    if (existing === undefined) g.reserve(slot + 1, schema.kinds);
+    const existing = cached ? this.#cachedSlot : g.index.get(key);
+    const slot = existing < 0 ? g.n : existing;
+    if (existing < 0) g.reserve(slot + 1, schema.kinds);
     for (;;) {
       const code = schema.write(g.cols, slot, value);
       if (code === WRITTEN) break;
@@ -109,7 +111,7 @@ export class ColumnarStateTable<V> {
       }
       schema = this.#widen(code - 1);
     }
-    if (existing === undefined) {
+    if (existing < 0) {
       g.index.set(key, slot);
       g.keys.push(key);
       g.n++;
@@ -126,7 +128,7 @@ export class ColumnarStateTable<V> {
     const g = this.#groups[index];
     this.#cachedGroup = null;
     const slot = g.index.get(key);
-    if (slot === undefined) return;
+    if (slot < 0) return;
     g.index.delete(key);
     g.keysChanged();
     // Swap-remove: the last slot moves into the hole, so slots stay dense.
@@ -227,7 +229,7 @@ function scalarKind(x: unknown): Kind | null {
 }
 
 class Group {
-  readonly index = new Map<Key, number>();
+  readonly index = new KeySlotIndex();
   readonly keys: Key[] = [];
   n = 0;
   cols: Column[] = [];

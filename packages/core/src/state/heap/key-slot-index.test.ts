@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { Key } from '../key.ts';
+import { KeySlotIndex } from './key-slot-index.ts';
+
+/** A fixed, seeded sequence (mulberry32), so a failure replays. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function expectSame(index: KeySlotIndex, reference: Map<Key, number>, probes: Iterable<Key>): void {
+  for (const k of probes) expect(index.get(k), String(k)).toBe(reference.get(k) ?? -1);
+}
+
+describe('KeySlotIndex', () => {
+  it('agrees with a Map over random sets, moves and deletes of int32 keys, through growth and backward shifts', () => {
+    const next = random(20261202);
+    const index = new KeySlotIndex();
+    const reference = new Map<Key, number>();
+    // Few distinct keys at first (collisions, deletes into full runs), then many (growth).
+    const extremes = [0, -1, 1, 2 ** 31 - 1, -(2 ** 31), 65_536, -65_536];
+    for (let op = 0; op < 200_000; op++) {
+      const spread = op < 50_000 ? 64 : 20_000;
+      const key = next() < 0.01 ? extremes[Math.floor(next() * extremes.length)]! : Math.floor(next() * spread) - spread / 4;
+      if (next() < 0.3) {
+        index.delete(key);
+        reference.delete(key);
+      } else {
+        const slot = Math.floor(next() * 1_000_000);
+        index.set(key, slot);
+        reference.set(key, slot);
+      }
+      if (op % 10_007 === 0) expectSame(index, reference, [...reference.keys(), ...extremes, 12_345_678]);
+    }
+    expectSame(index, reference, reference.keys());
+    // Keys never set are absent, whatever their hash collides with.
+    for (let k = 20_000; k < 21_000; k++) expect(index.get(k)).toBe(reference.get(k) ?? -1);
+  });
+
+  it('keeps every key when most of them are deleted and added again (no tombstones left behind)', () => {
+    const index = new KeySlotIndex();
+    for (let round = 0; round < 20; round++) {
+      for (let k = 0; k < 1000; k++) index.set(k * 7919, k + round);
+      for (let k = 0; k < 1000; k++) if (k % 10 !== round % 10) index.delete(k * 7919);
+      for (let k = 0; k < 1000; k++) expect(index.get(k * 7919)).toBe(k % 10 === round % 10 ? k + round : -1);
+      for (let k = 0; k < 1000; k++) index.delete(k * 7919);
+    }
+    expect(index.get(0)).toBe(-1);
+  });
+
+  it('treats -0 and 0 as one key, as a Map does', () => {
+    const index = new KeySlotIndex();
+    index.set(-0, 3);
+    expect(index.get(0)).toBe(3);
+    index.set(0, 4);
+    expect(index.get(-0)).toBe(4);
+    index.delete(-0);
+    expect(index.get(0)).toBe(-1);
+  });
+
+  it.each<[string, Key]>([
+    ['a string', 'user-1'],
+    ['a bigint', 10n],
+    ['a number beyond int32', 2 ** 31],
+    ['a fraction', 1.5],
+    ['NaN', Number.NaN],
+    ['a boolean', true],
+  ])('moves to a Map at the first key that is %s, keeping the int keys it had', (_what, other) => {
+    const index = new KeySlotIndex();
+    const reference = new Map<Key, number>();
+    for (let k = -50; k < 50; k++) {
+      index.set(k, k + 100);
+      reference.set(k, k + 100);
+    }
+    // Absent before it is added: a lookup of another type never matches an int entry.
+    expect(index.get(other)).toBe(-1);
+    index.set(other, 7);
+    reference.set(other, 7);
+    index.delete(3);
+    reference.delete(3);
+    index.set(1000, 8);
+    reference.set(1000, 8);
+    expectSame(index, reference, [...reference.keys(), 3, '3', 3n]);
+  });
+});
