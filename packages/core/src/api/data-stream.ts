@@ -23,10 +23,12 @@ import type {
 } from './functions.ts';
 import type { StreamEnvironment } from './stream-environment.ts';
 import type { OutputTag } from './output-tag.ts';
+import { WatermarkStrategy } from './watermarks/watermark-strategy.ts';
 import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 import { IntervalJoin } from './interval-join.ts';
 import type { WindowAssigner } from './windowing/window-assigner.ts';
 import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.ts';
+import { CoGroupedStreams, JoinedStreams } from './windowing/co-grouped-streams.ts';
 import { checkDedupeOptions, DedupeFunction, type DedupeId, type DedupeOptions } from './queue/dedupe.ts';
 import { checkRateLimitOptions, RateLimitFunction, type RateLimitOptions } from './queue/rate-limit.ts';
 
@@ -65,6 +67,41 @@ export class DataStream<T> {
   /** Applies a {@link ProcessFunction} (with `open`/`close`); each subtask gets its own copy of `fn`. */
   process<R>(fn: ProcessFunction<T, R>): DataStream<R> {
     return this.transform<R>('Process', { kind: 'process', fn: fn as ProcessFunction<unknown, unknown> });
+  }
+
+  /**
+   * Gives the records event time and makes watermarks here, mid-stream (Flink's
+   * `assignTimestampsAndWatermarks`): for a source without a watermark strategy, or when the time
+   * is only known once records are parsed. Each subtask runs its own generator of `strategy`, with
+   * its periodic emission every auto-watermark interval (`env.setAutoWatermarkInterval`) and its
+   * idle timeout if the strategy has one.
+   *
+   * Event time from upstream is replaced: its timestamps only reach the assigner (its second
+   * argument), and its watermarks are dropped, except the final one of a bounded input, which still
+   * fires every window downstream. Prefer a strategy on `fromSource` where the source knows the
+   * time: per-split watermarks there keep a slow split from making others' records late.
+   *
+   * @example
+   * ```ts
+   * env.fromSource(redisStreamSource<RawClick>({ redis, streams: ['clicks'], format: 'json' }))
+   *   .map(toClick) // the time is known once the payload is parsed
+   *   .assignTimestampsAndWatermarks(watermarks.boundedOutOfOrderness<Click>((c) => c.at, 5_000))
+   *   .keyBy((c) => c.page)
+   *   .window(tumblingEventTime({ size: 60_000 }))
+   * ```
+   */
+  assignTimestampsAndWatermarks(strategy: Pick<WatermarkStrategy<T>, 'createWatermarkGenerator' | 'timestampAssigner' | 'idleTimeout'>): DataStream<T> {
+    // The parameter's type names only what the operator reads of a WatermarkStrategy: the class is
+    // invariant in T, which would make DataStream<T> invariant too (a DataStream<Bid> would no
+    // longer be a DataStream<unknown>).
+    if (!(strategy instanceof WatermarkStrategy)) {
+      throw new ConfigError(
+        'strategy',
+        `assignTimestampsAndWatermarks(strategy): 'strategy' must be a WatermarkStrategy (watermarks.boundedOutOfOrderness, watermarks.monotonous or watermarks.forGenerator), got ${strategy === null ? 'null' : typeof strategy}`,
+      );
+    }
+    const spec: OperatorSpec = { kind: 'timestampsAndWatermarks', strategy: strategy as unknown as WatermarkStrategy<unknown>, autoWatermarkInterval: this.env.getAutoWatermarkInterval() };
+    return this.transform<T>('Timestamps/Watermarks', spec);
   }
 
   /**
@@ -119,6 +156,27 @@ export class DataStream<T> {
    */
   connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
     return new ConnectedStreams<T, T2>(<R>(name: string, spec: OperatorSpec) => this.twoInput<R>(other, name, spec));
+  }
+
+  /**
+   * Joins this stream with `other` per key and window (Flink's window join): every pair of a
+   * record of each with the same key in the same window, when the window fires (an inner join).
+   * Both sides' records are kept in keyed state until then. Give `.where(key)`, `.equalTo(key)`,
+   * `.window(assigner)`, then `.apply(fn)`; `uid` on the result names the window operator.
+   * @example `clicks.join(views).where((c) => c.ad).equalTo((v) => v.ad).window(tumblingEventTime({ size: 10_000 })).apply((c, v) => ({ ...c, ...v }))`
+   */
+  join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other);
+  }
+
+  /**
+   * Groups this stream and `other` per key and window (Flink's coGroup): one call per key and
+   * window with the records of each side (either list may be empty). Give `.where(key)`,
+   * `.equalTo(key)`, `.window(assigner)`, then `.apply(fn)`.
+   * @example `orders.coGroup(payments).where((o) => o.id).equalTo((p) => p.order).window(tumblingEventTime({ size: 60_000 })).apply((os, ps, out) => ...)`
+   */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
   }
 
   /**

@@ -41,3 +41,16 @@ export { maxTimestamp, windowStart, type TimeWindow } from './windowing/time-win
 export { mergeWindows, type MergedWindow } from './windowing/merge-windows.ts';
 export { ProcessWindowFunction, ProcessAllWindowFunction, type WindowContext } from './windowing/window-functions.ts';
 export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.ts';
+export {
+  CoGroupedStreams,
+  CoGroupWhere,
+  CoGroupEqualTo,
+  CoGroupWithWindow,
+  JoinedStreams,
+  JoinWhere,
+  JoinEqualTo,
+  JoinWithWindow,
+  type CoGroupFunction,
+  type JoinFunction,
+  type FlatJoinFunction,
+} from './windowing/co-grouped-streams.ts';

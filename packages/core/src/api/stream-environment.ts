@@ -204,9 +204,10 @@ export class StreamEnvironment {
   }
 
   /**
-   * How often sources emit watermarks (Flink's `setAutoWatermarkInterval`), in ms of processing
-   * time; default 200. `0` emits after every poll of a reader (about 512 records): more watermarks,
-   * sooner results, a little more overhead.
+   * How often sources (and `assignTimestampsAndWatermarks` operators) emit watermarks (Flink's
+   * `setAutoWatermarkInterval`), in ms of processing time; default 200. `0` emits after every poll
+   * of a reader (about 512 records; for an operator, every 512 records and whenever its task waits
+   * for input): more watermarks, sooner results, a little more overhead.
    */
   setAutoWatermarkInterval(ms: number): this {
     this.#autoWatermarkInterval = requireInteger('autoWatermarkInterval', ms, 0);
@@ -258,7 +259,10 @@ export class StreamEnvironment {
   executeAsync(jobName = 'weir-job'): JobClient {
     const cp = this.#checkpointing;
     // The interval as set when the job is submitted, whenever it was set.
-    for (const t of this.#transformations) if (t.type === 'source') t.autoWatermarkInterval = this.#autoWatermarkInterval;
+    for (const t of this.#transformations) {
+      if (t.type === 'source') t.autoWatermarkInterval = this.#autoWatermarkInterval;
+      else if (t.type === 'operator' && t.operator.kind === 'timestampsAndWatermarks') t.operator.autoWatermarkInterval = this.#autoWatermarkInterval;
+    }
     return JobManager.submit({
       checkpointing:
         cp === undefined

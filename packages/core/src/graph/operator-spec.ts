@@ -7,6 +7,7 @@ import type {
   ProcessFunction,
   ProcessJoinFunction,
 } from '../api/functions.ts';
+import type { WatermarkStrategy } from '../api/watermarks/watermark-strategy.ts';
 import type { WindowAssigner } from '../api/windowing/window-assigner.ts';
 import type { ProcessWindowFunction } from '../api/windowing/window-functions.ts';
 import type { Sink } from '../connector/sink.ts';
@@ -28,6 +29,7 @@ export type OperatorSpec =
   | { readonly kind: 'coProcess'; readonly fn: CoProcessFunction<unknown, unknown, unknown> }
   | { readonly kind: 'keyedCoProcess'; readonly fn: KeyedCoProcessFunction<Key, unknown, unknown, unknown> }
   | IntervalJoinSpec
+  | TimestampsAndWatermarksSpec
   | { readonly kind: 'sink'; readonly sink: Sink<unknown> };
 
 /** What a window keeps per key and window until it fires. */
@@ -62,6 +64,14 @@ export interface IntervalJoinSpec {
   readonly fn: ProcessJoinFunction<unknown, unknown, unknown>;
 }
 
+/** `stream.assignTimestampsAndWatermarks(strategy)`: event time and watermarks made mid-stream. */
+export interface TimestampsAndWatermarksSpec {
+  readonly kind: 'timestampsAndWatermarks';
+  readonly strategy: WatermarkStrategy<unknown>;
+  /** The environment's auto-watermark interval (ms), filled in when the job is submitted, as a source's is. */
+  autoWatermarkInterval: number;
+}
+
 /** Operators that keep keyed state and so need a keyed input (both inputs, for two-input ones). */
 export function needsKeyedInput(spec: OperatorSpec): boolean {
   return (
@@ -80,9 +90,9 @@ export function isTwoInput(spec: OperatorSpec): boolean {
 
 /**
  * Operators whose output has event time even when their input has none: a window's output carries
- * its end. (A keyed process function's output keeps its input's time; event-time timers need
- * watermarks, which come with timestamps.)
+ * its end; `assignTimestampsAndWatermarks` assigns it. (A keyed process function's output keeps its
+ * input's time; event-time timers need watermarks, which come with timestamps.)
  */
 export function makesTimestamps(spec: OperatorSpec): boolean {
-  return spec.kind === 'window';
+  return spec.kind === 'window' || spec.kind === 'timestampsAndWatermarks';
 }

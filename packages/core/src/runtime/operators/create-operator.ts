@@ -10,6 +10,7 @@ import { ProcessOperator } from './process-operator.ts';
 import { FilterOperator, FlatMapOperator, MapOperator } from './simple-operators.ts';
 import { SinkOperator } from './sink-operator.ts';
 import type { OperatorContext, StreamOperator } from './stream-operator.ts';
+import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
 import { AlignedWindowOperator } from './window/aligned-window-operator.ts';
 import { SessionWindowOperator } from './window/session-window-operator.ts';
 
@@ -38,6 +39,8 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output:
       return new KeyedCoProcessOperator(ctx, output, copyPerSubtask(spec.fn));
     case 'intervalJoin':
       return new IntervalJoinOperator(ctx, output, { ...spec, fn: copyPerSubtask(spec.fn) });
+    case 'timestampsAndWatermarks':
+      return new TimestampsAndWatermarksOperator(ctx, output, spec.strategy, spec.autoWatermarkInterval);
     case 'sink':
       return new SinkOperator(
         ctx,

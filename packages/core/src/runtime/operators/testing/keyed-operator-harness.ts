@@ -4,7 +4,7 @@ import { HeapKeyedStateBackend } from '../../../state/heap/heap-state-backend.ts
 import type { Key } from '../../../state/key.ts';
 import { KeyGroupRange } from '../../../state/key-group-range.ts';
 import { assignToKeyGroup } from '../../../state/key-groups.ts';
-import { WATERMARK, Watermark, type ControlEvent } from '../../events.ts';
+import { WATERMARK, WATERMARK_STATUS, Watermark, type ControlEvent } from '../../events.ts';
 import type { Output } from '../../output/output.ts';
 import { ManualProcessingTimeService } from '../../time/manual-processing-time-service.ts';
 import { RecordTime } from '../../time/record-time.ts';
@@ -33,6 +33,8 @@ export class KeyedOperatorHarness {
   readonly sides = new Map<string, Emitted[]>();
   /** Watermarks the operator passed on. */
   readonly watermarks: number[] = [];
+  /** Watermark statuses the operator passed on (`true`: idle). */
+  readonly statuses: boolean[] = [];
   readonly operator: StreamOperator<unknown>;
 
   constructor(spec: OperatorSpec, options: { startTime?: number; sideTags?: readonly string[] } = {}) {
@@ -41,6 +43,7 @@ export class KeyedOperatorHarness {
       collect: (value) => into.push({ value, timestamp: Number.isNaN(this.time.timestamp) ? undefined : this.time.timestamp }),
       emitEvent: (e: ControlEvent) => {
         if (into === this.output && e.kind === WATERMARK) this.watermarks.push(e.timestamp);
+        if (into === this.output && e.kind === WATERMARK_STATUS) this.statuses.push(e.idle);
       },
       flush: () => {},
     });
