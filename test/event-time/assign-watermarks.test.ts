@@ -3,7 +3,7 @@
  * upstream event time replaced rather than combined, and several subtasks each with a generator.
  */
 import { describe, expect, it } from 'vitest';
-import { collectionSource, collectSink, generatorSource, OutputTag, tumblingEventTime, watermarks, type Collector, type WindowContext } from '@weir/core';
+import { collectionSource, collectSink, generatorSource, OutputTag, tumblingEventTime, watermarks, type Collector, type DeadLetter, type WindowContext } from '@weir/core';
 import { configError } from '../support/config-error.ts';
 import { count, environment, ev, everyRecord, type Ev } from './event-time-support.ts';
 
@@ -100,9 +100,11 @@ describe('assignTimestampsAndWatermarks', () => {
     const env = environment(2);
     const out = collectSink<Counted>();
     // Periodic watermarks (bound 50) from each subtask of the assigner; the window's subtasks take
-    // the minimum over both. Records are in order per subtask, so none is late.
+    // the minimum over both. One source subtask, rebalanced: each assigner subtask gets every other
+    // record, in increasing time, so none is late however often the watermarks are emitted.
     env
       .fromSource(generatorSource({ count: 4000, generate: (i) => ev(`k${i % 5}`, i) }))
+      .setParallelism(1)
       .rebalance()
       .assignTimestampsAndWatermarks(watermarks.boundedOutOfOrderness<Ev>((e) => e.t, 50))
       .keyBy((e) => e.k)
@@ -113,6 +115,74 @@ describe('assignTimestampsAndWatermarks', () => {
     expect([...out.values].sort(byKeyAndStart)).toEqual(
       ['k0', 'k1', 'k2', 'k3', 'k4'].flatMap((k) => [0, 1000, 2000, 3000].map((start) => ({ k, start, n: 200 }))),
     );
+  });
+
+  it('leaves the time of another branch of the same record alone', async () => {
+    // The source's records have time t*1000 and its watermarks follow it. One branch reassigns the
+    // time; the other, chained to the same source, must still window by the source's time.
+    const env = environment();
+    const bySource = collectSink<Counted>();
+    const byField = collectSink<Counted>();
+    const source = env.fromSource(
+      generatorSource({ count: 30, generate: (i) => ev('k', i) }),
+      everyRecord<Ev>((e) => e.t * 1000),
+    );
+    source
+      .assignTimestampsAndWatermarks(everyRecord<Ev>((e) => e.t))
+      .keyBy((e) => e.k)
+      .window(tumblingEventTime({ size: 10 }))
+      .aggregate(count, withWindow)
+      .sinkTo(byField);
+    source
+      .keyBy((e) => e.k)
+      .window(tumblingEventTime({ size: 10_000 }))
+      .aggregate(count, withWindow)
+      .sinkTo(bySource);
+    await env.execute();
+    const tens = (size: number) => [0, 1, 2].map((w) => ({ k: 'k', start: w * size, n: 10 }));
+    expect([...byField.values].sort(byKeyAndStart)).toEqual(tens(10));
+    expect([...bySource.values].sort(byKeyAndStart)).toEqual(tens(10_000));
+  });
+
+  it('dead-letters a record whose time cannot be read, under onError, and goes on', async () => {
+    const env = environment();
+    const out = collectSink<Counted>();
+    const letters: DeadLetter[] = [];
+    env
+      .fromSource(collectionSource(['{"k":"a","t":1}', '{"k":"a","t":"soon"}', '{"k":"a","t":2}']))
+      .map((line) => JSON.parse(line) as { k: string; t: unknown })
+      .assignTimestampsAndWatermarks(
+        everyRecord<{ k: string; t: unknown }>((e) => {
+          if (typeof e.t !== 'number') throw new TypeError(`t is not a number: ${String(e.t)}`);
+          return e.t;
+        }),
+      )
+      .uid('times')
+      .onError({ deadLetter: { send: (l: DeadLetter) => void letters.push(l) }, attempts: 1 })
+      .keyBy((e) => e.k)
+      .window(tumblingEventTime({ size: 10 }))
+      .aggregate(count, withWindow)
+      .sinkTo(out);
+    await env.execute();
+    expect(out.values).toEqual([{ k: 'a', start: 0, n: 2 }]);
+    expect(letters.map((l) => [l.payload, l.operator, l.error])).toEqual([[{ k: 'a', t: 'soon' }, 'times', 'TypeError: t is not a number: soon']]);
+  });
+
+  it('runs at the parallelism of its input, chained to it, unless partitioned or set', async () => {
+    const env = environment(2);
+    const plainOut = collectSink<Ev>();
+    const source = env.fromSource(collectionSource([ev('a', 1)])); // a collection: parallelism 1
+    source.assignTimestampsAndWatermarks(everyRecord<Ev>((e) => e.t)).sinkTo(plainOut).setParallelism(1);
+    source.rebalance().assignTimestampsAndWatermarks(everyRecord<Ev>((e) => e.t)).name('rebalanced').sinkTo(collectSink<Ev>());
+    source.assignTimestampsAndWatermarks(everyRecord<Ev>((e) => e.t)).name('set').setParallelism(3).sinkTo(collectSink<Ev>());
+    const client = env.executeAsync();
+    const plan = client.plan();
+    await client.result;
+    const task = (name: string) => plan.find((t) => t.operators.some((op) => op.name === name))!;
+    expect(task('Timestamps/Watermarks').operators.map((op) => op.name)).toEqual(['Source', 'Timestamps/Watermarks', 'Sink']);
+    expect(task('rebalanced').parallelism).toBe(2);
+    expect(task('set').parallelism).toBe(3);
+    expect(plainOut.values).toEqual([ev('a', 1)]);
   });
 
   it('refuses what is not a watermark strategy, naming the option', () => {

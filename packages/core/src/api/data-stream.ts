@@ -101,7 +101,11 @@ export class DataStream<T> {
       );
     }
     const spec: OperatorSpec = { kind: 'timestampsAndWatermarks', strategy: strategy as unknown as WatermarkStrategy<unknown>, autoWatermarkInterval: this.env.getAutoWatermarkInterval() };
-    return this.transform<T>('Timestamps/Watermarks', spec);
+    const assigned = this.transform<T>('Timestamps/Watermarks', spec);
+    // At its input's parallelism, chained to it, as Flink's: a generator then sees what one
+    // upstream subtask emits, in its order, rather than a rebalanced mix of several.
+    (assigned.transformation as OneInputTransformation).parallelismFromInput = true;
+    return assigned;
   }
 
   /**

@@ -70,7 +70,8 @@ export function buildStreamGraph(
   if (!physical.some((t) => t.type === 'sink')) {
     throw new GraphError('the job has no sink: end at least one stream with sinkTo(...)');
   }
-  for (const t of physical) nodes.set(t.id, makeNode(t, defaults));
+  // In API order: an operator's input was added, and so made, before it.
+  for (const t of physical) nodes.set(t.id, makeNode(t, defaults, inheritedParallelism(t, nodes)));
   for (const t of physical) {
     if (t.type === 'source') continue;
     const target = nodes.get(t.id)!;
@@ -99,9 +100,17 @@ function isPhysical(t: Transformation): t is PhysicalTransformation {
   return t.type === 'source' || t.type === 'operator' || t.type === 'sink' || t.type === 'two-input';
 }
 
-function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults): StreamNode {
+/** The parallelism `t` takes from its input (see `parallelismFromInput`), or undefined. */
+function inheritedParallelism(t: PhysicalTransformation, made: ReadonlyMap<number, StreamNode>): number | undefined {
+  if (t.type !== 'operator' || t.parallelismFromInput !== true || t.parallelism !== undefined) return undefined;
+  const inputs = resolveInputs(t.input);
+  if (inputs.length !== 1 || inputs[0].partitioner !== undefined || inputs[0].tag !== undefined) return undefined;
+  return made.get(inputs[0].from.id)?.parallelism;
+}
+
+function makeNode(t: PhysicalTransformation, defaults: StreamGraphDefaults, inherited: number | undefined): StreamNode {
   const sourceMax = t.type === 'source' ? t.source.maxParallelism : undefined;
-  const parallelism = t.parallelism ?? Math.min(defaults.parallelism, sourceMax ?? Infinity);
+  const parallelism = t.parallelism ?? inherited ?? Math.min(defaults.parallelism, sourceMax ?? Infinity);
   return {
     id: t.id,
     name: t.name,

@@ -55,6 +55,13 @@ export interface OneInputTransformation extends Common {
   readonly operator: OperatorSpec;
   /** What to do when the user function throws; `undefined`: `'fail'`. Set by `onError(...)`. */
   onError?: ErrorPolicy;
+  /**
+   * With no parallelism of its own, the operator takes its input's, when the input reaches it
+   * unpartitioned (so that it chains to it, as Flink's timestamp assigner and join taggers do);
+   * otherwise the default. Resolved when the job graph is built, so a later `setParallelism` on the
+   * input counts.
+   */
+  parallelismFromInput?: boolean;
 }
 
 /** An operator with two inputs (`connect`, `intervalJoin`): records of `input` and `input2` reach it apart. */

@@ -1,9 +1,8 @@
-import type { Transformation } from '../../graph/transformation.ts';
+import type { OneInputTransformation } from '../../graph/transformation.ts';
 import type { Key } from '../../state/key.ts';
 import { requireInteger } from '../../util/config-error.ts';
 import type { DataStream } from '../data-stream.ts';
 import type { Collector, KeySelector } from '../functions.ts';
-import type { StreamEnvironment } from '../stream-environment.ts';
 import type { WindowAssigner } from './window-assigner.ts';
 import type { ProcessWindowFunction } from './window-functions.ts';
 
@@ -275,54 +274,16 @@ function coGroupOperator<K extends Key, R>(s: Settings, name: string, fn: CoGrou
     .name(name);
 }
 
-/** `input`'s records tagged with `side`, by a map that runs at `input`'s parallelism so it chains to it. */
+/**
+ * `input`'s records tagged with `side`, by a map that takes `input`'s parallelism (unless the
+ * input is partitioned), so that it chains to it rather than adding a task and a rebalance, as
+ * Flink's taggers do. Inputs of different parallelism are fine: the union after the taggers is
+ * keyed, and a hash edge joins any parallelisms.
+ */
 function tag(input: DataStream<unknown>, side: 0 | 1, name: string): DataStream<Tagged> {
   const tagged = input.map((value): Tagged => ({ side, value })).name(name);
-  followParallelism(tagged.transformation, input.transformation, input.env);
+  (tagged.transformation as OneInputTransformation).parallelismFromInput = true;
   return tagged;
-}
-
-/**
- * Makes the tagger's parallelism (unless set) that of its input as the job graph will resolve it,
- * read when the job is built (so a `setParallelism` on the input after `join` still counts): the
- * tagger then chains to its input (a forward edge) rather than adding a task and a rebalance, as
- * Flink's taggers take their input's parallelism. Inputs of different parallelism are fine: the
- * union after the taggers is keyed, and a hash edge joins any parallelisms.
- */
-function followParallelism(tagger: Transformation, input: Transformation, env: StreamEnvironment): void {
-  let own: number | undefined;
-  Object.defineProperty(tagger, 'parallelism', {
-    enumerable: true,
-    configurable: true,
-    get: () => own ?? resolvedParallelism(input, env),
-    set: (p: number | undefined) => {
-      own = p;
-    },
-  });
-}
-
-/**
- * The parallelism the graph will give `t`'s operator when one fed by it through a forward edge
- * must match it; `undefined` (the default, as the tagger's own) when there is no single such
- * operator or it takes the default too. Mirrors `makeNode` in graph/stream-graph.ts.
- */
-function resolvedParallelism(t: Transformation, env: StreamEnvironment): number | undefined {
-  switch (t.type) {
-    case 'source': {
-      const max = t.source.maxParallelism;
-      return t.parallelism ?? (max === undefined ? undefined : Math.min(env.getParallelism(), max));
-    }
-    case 'operator':
-    case 'two-input':
-      return t.parallelism;
-    case 'side-output':
-      return resolvedParallelism(t.input, env);
-    case 'partition':
-      return t.partitioner.kind === 'forward' ? resolvedParallelism(t.input, env) : undefined;
-    case 'sink':
-    case 'union':
-      return undefined;
-  }
 }
 
 function inputs(input1: DataStream<unknown>, input2: DataStream<unknown>, method: string): Inputs {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { watermarks } from '../../api/watermarks/index.ts';
 import type { WatermarkStrategy } from '../../api/watermarks/watermark-strategy.ts';
+import { OperatorError } from '../errors.ts';
 import { WATERMARK_ACTIVE, WATERMARK_IDLE } from '../events.ts';
 import { KeyedOperatorHarness } from './testing/keyed-operator-harness.ts';
 
@@ -52,9 +53,51 @@ describe('TimestampsAndWatermarksOperator', () => {
     expect(h.statuses).toEqual([]);
     h.watermark(Infinity);
     expect(h.watermarks).toEqual([Infinity]);
-    // Periodic emission stopped: nothing after the end of input.
-    h.advanceProcessingTime(10_000);
-    expect(h.watermarks).toEqual([Infinity]);
+    // Periodic emission stopped at the end of input: no timer is left to run.
+    expect(h.processingTime.pending).toBe(0);
+  });
+
+  it("puts the record's upstream time back after it, for the operators after it in the chain", async () => {
+    const seen: number[] = [];
+    const h = await harness(
+      watermarks.boundedOutOfOrderness<Click>((c, upstream) => {
+        seen.push(upstream);
+        return c.at;
+      }, 0),
+    ).open();
+    // Records without event time, the clock not reset between them (as a source without a strategy does).
+    h.time.timestamp = NaN;
+    h.operator.collect({ page: 'a', at: 10 });
+    expect(h.time.timestamp).toBeNaN();
+    h.operator.collect({ page: 'b', at: 20 });
+    expect(seen).toEqual([NaN, NaN]);
+    expect(h.output.map((e) => e.timestamp)).toEqual([10, 20]);
+    h.time.timestamp = 5;
+    h.operator.collect({ page: 'c', at: 30 });
+    expect(h.time.timestamp).toBe(5);
+  });
+
+  it('fails as itself when its timestamp assigner or its generator throws', async () => {
+    const assignerThrows = await harness(
+      watermarks.boundedOutOfOrderness<Click>((c) => {
+        if (c.at < 0) throw new Error('no time');
+        return c.at;
+      }, 0),
+    ).open();
+    expect(() => assignerThrows.process('x', { page: 'a', at: -1 })).toThrow(OperatorError);
+    expect(() => assignerThrows.process('x', { page: 'a', at: -1 })).toThrow(/under test.*no time/s);
+    const generatorThrows = await harness(
+      watermarks.forGenerator<Click>(
+        () => ({
+          onEvent() {
+            throw new Error('bad generator');
+          },
+          onPeriodicEmit() {},
+        }),
+        (c) => c.at,
+      ),
+    ).open();
+    expect(() => generatorThrows.process('x', { page: 'a', at: 1 })).toThrow(/under test.*bad generator/s);
   });
 
   it("marks its output idle after the strategy's idle timeout without records, and active at the next record", async () => {

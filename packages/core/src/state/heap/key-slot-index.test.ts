@@ -53,6 +53,33 @@ describe('KeySlotIndex', () => {
     expect(index.get(0)).toBe(-1);
   });
 
+  it('deletes across the end of the table: entries that wrapped around move back over it', () => {
+    // Keys chosen by their hash: `Math.imul(key, φ) = h`, so a key's home entry is the top bits of
+    // `h`. In the first table (16 entries), homes 15 (the last) and 0; probing wraps from 15 to 0.
+    const inverse = inverseOf(0x9e3779b1);
+    const withHash = (h: number) => Math.imul(h, inverse);
+    const home0 = withHash(0x0000_0001);
+    const last = [1, 2, 3, 4].map((j) => withHash(0xf000_0000 + j));
+    for (const k of [home0, ...last]) expect(Math.imul(k, 0x9e3779b1) >>> 28).toBe(k === home0 ? 0 : 15);
+    for (const order of [[home0, ...last], [...last, home0]]) {
+      for (const gone of order) {
+        const index = new KeySlotIndex();
+        const reference = new Map<Key, number>();
+        order.forEach((k, slot) => {
+          index.set(k, slot);
+          reference.set(k, slot);
+        });
+        index.delete(gone);
+        reference.delete(gone);
+        expectSame(index, reference, order);
+        // And the entry freed at the end of a run takes a key again.
+        index.set(gone, 99);
+        reference.set(gone, 99);
+        expectSame(index, reference, order);
+      }
+    }
+  });
+
   it('treats -0 and 0 as one key, as a Map does', () => {
     const index = new KeySlotIndex();
     index.set(-0, 3);
@@ -88,3 +115,10 @@ describe('KeySlotIndex', () => {
     expectSame(index, reference, [...reference.keys(), 3, '3', 3n]);
   });
 });
+
+/** The inverse of odd `a` modulo 2^32 (Newton's iteration: each step doubles the correct low bits). */
+function inverseOf(a: number): number {
+  let x = a;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+  return x;
+}
