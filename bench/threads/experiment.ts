@@ -172,8 +172,9 @@ export async function runThreads(records: number, rounds: number, progress?: Pro
   // The default 3M records: a run of a few seconds, so that the workers' start and the moment each one takes its first record weigh little.
   const [cpuHeavy] = await compare([{ name: 'cpu-heavy', job: { JOB: 'cpu-heavy', PARALLELISM: p, RECORDS: String(records), KEYS: '10000' }, label: plainLabel, ceiling: true }], workers, rounds, progress);
   const [micro] = await compare([{ name: 'micro-rebalance', job: { JOB: 'micro', PARALLELISM: p, RECORDS: String(records) }, label: plainLabel }], workers, rounds, progress);
-  // Five times the records: runs of several seconds, so that several 1 s checkpoints of the 1M keys fall inside each.
-  const keyed = { JOB: 'keyed-state', PARALLELISM: p, RECORDS: String(records * 5), KEYS: '1000000' };
+  // Ten times the records: runs of several seconds on the workers (about 5 s on this 2-core machine),
+  // so that several 1 s checkpoints of the 1M keys fall inside each and the start weighs little.
+  const keyed = { JOB: 'keyed-state', PARALLELISM: p, RECORDS: String(records * 10), KEYS: '1000000' };
   const [plain, checkpointed] = await compare(
     [
       { name: 'keyed-1M', job: keyed, label: plainLabel },
