@@ -3,23 +3,9 @@
  * upstream event time replaced rather than combined, and several subtasks each with a generator.
  */
 import { describe, expect, it } from 'vitest';
-import { collectionSource, collectSink, generatorSource, OutputTag, tumblingEventTime, watermarks, type Collector, type DeadLetter, type WindowContext } from '@weir/core';
+import { collectionSource, collectSink, generatorSource, OutputTag, tumblingEventTime, watermarks, type DeadLetter } from '@weir/core';
 import { configError } from '../support/config-error.ts';
-import { count, environment, ev, everyRecord, type Ev } from './event-time-support.ts';
-
-interface Counted {
-  readonly k: string;
-  readonly start: number;
-  readonly n: number;
-}
-
-const withWindow = {
-  process(k: string, ctx: WindowContext, [n]: readonly number[], out: Collector<Counted>) {
-    out.collect({ k, start: ctx.window.start, n });
-  },
-};
-
-const byKeyAndStart = (a: Counted, b: Counted) => a.k.localeCompare(b.k) || a.start - b.start;
+import { byKeyAndStart, count, environment, ev, everyRecord, withWindow, type Counted, type Ev } from './event-time-support.ts';
 
 describe('assignTimestampsAndWatermarks', () => {
   it('gives parsed records event time: windows count them, and records beyond the bound go to the late output', async () => {

@@ -4,7 +4,7 @@
  * a periodic watermark happened to be emitted.
  */
 import { pino } from 'pino';
-import { StreamEnvironment, watermarks, type TimestampAssigner, type WatermarkStrategy } from '@weir/core';
+import { StreamEnvironment, watermarks, type Collector, type TimestampAssigner, type WatermarkStrategy, type WindowContext } from '@weir/core';
 
 export const environment = (parallelism = 1): StreamEnvironment => StreamEnvironment.create({ parallelism, logger: pino({ level: process.env.LOG ?? 'silent' }) });
 
@@ -37,3 +37,19 @@ export const count = {
   result: (n: number) => n,
   merge: (a: number, b: number) => a + b,
 };
+
+/** A window's count for a key, as `withWindow` emits it. */
+export interface Counted {
+  readonly k: string;
+  readonly start: number;
+  readonly n: number;
+}
+
+/** The window function of `aggregate(count, withWindow)`: the key, the window's start, the count. */
+export const withWindow = {
+  process(k: string, ctx: WindowContext, [n]: readonly number[], out: Collector<Counted>) {
+    out.collect({ k, start: ctx.window.start, n });
+  },
+};
+
+export const byKeyAndStart = (a: Counted, b: Counted) => a.k.localeCompare(b.k) || a.start - b.start;

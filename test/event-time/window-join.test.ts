@@ -65,11 +65,12 @@ function expectedPairs(left: readonly L[], right: readonly R[], assigner: Window
   return out.sort();
 }
 
+// For windows of 10 ms. Key a: two left and two right records in [0,10), one of each in [10,20).
+// Key b: a left one in [0,10), a right one in [10,20): different windows. c, d only left, e only right.
+const left = [l('a', 1), l('c', 4), l('a', 3), l('b', 5), l('a', 12), l('d', 15)];
+const right = [r('a', 2), r('e', 7), r('a', 8), r('b', 11), r('a', 14)];
+
 describe('a window join on tumbling event-time windows', () => {
-  // Windows of 10 ms. Key a: two left and two right records in [0,10), one of each in [10,20).
-  // Key b: a left one in [0,10), a right one in [10,20): different windows. c only left, e only right.
-  const left = [l('a', 1), l('c', 4), l('a', 3), l('b', 5), l('a', 12), l('d', 15)];
-  const right = [r('a', 2), r('e', 7), r('a', 8), r('b', 11), r('a', 14)];
 
   it('emits every pair of a key and window, and nothing for one-sided keys or pairs across windows', async () => {
     const env = environment();
@@ -157,8 +158,6 @@ describe('a window join on tumbling event-time windows', () => {
 });
 
 describe('a coGroup', () => {
-  const left = [l('a', 1), l('c', 4), l('a', 3), l('b', 5), l('a', 12), l('d', 15)];
-  const right = [r('a', 2), r('e', 7), r('a', 8), r('b', 11), r('a', 14)];
 
   it('is called once per key and window with both sides, either of which may be empty', async () => {
     const env = environment();

@@ -13,23 +13,8 @@ import {
   tumblingEventTime,
   watermarks,
   type Collector,
-  type WindowContext,
 } from '@weir/core';
-import { count, environment, ev, everyRecord, type Ev } from './event-time-support.ts';
-
-interface Counted {
-  readonly k: string;
-  readonly start: number;
-  readonly n: number;
-}
-
-const withWindow = {
-  process(k: string, ctx: WindowContext, [n]: readonly number[], out: Collector<Counted>) {
-    out.collect({ k, start: ctx.window.start, n });
-  },
-};
-
-const byKeyAndStart = (a: Counted, b: Counted) => a.k.localeCompare(b.k) || a.start - b.start;
+import { byKeyAndStart, count, environment, ev, everyRecord, withWindow, type Counted, type Ev } from './event-time-support.ts';
 
 describe('an event-time tumbling count in a job', () => {
   it('counts records out of order within the bound, and sends those beyond it to the side output', async () => {

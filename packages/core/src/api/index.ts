@@ -43,12 +43,11 @@ export { ProcessWindowFunction, ProcessAllWindowFunction, type WindowContext } f
 export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.ts';
 export {
   CoGroupedStreams,
-  CoGroupWhere,
-  CoGroupEqualTo,
   CoGroupWithWindow,
   JoinedStreams,
-  JoinWhere,
-  JoinEqualTo,
+  TwoStreamsWhere,
+  TwoStreamsEqualTo,
+  TwoStreamsWindow,
   JoinWithWindow,
   type CoGroupFunction,
   type JoinFunction,

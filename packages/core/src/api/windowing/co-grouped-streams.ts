@@ -45,6 +45,83 @@ interface Settings extends Keys {
   readonly allowedLateness: number;
 }
 
+/** `a.join(b)` or `a.coGroup(b)`, waiting for its keys: give this (the left) stream's key. */
+export class TwoStreamsWhere<T1, T2, W> {
+  readonly #inputs: Inputs;
+  readonly #method: string;
+  readonly #withWindow: (settings: Settings) => W;
+
+  /** @internal */
+  constructor(inputs: Inputs, method: string, withWindow: (settings: Settings) => W) {
+    this.#inputs = inputs;
+    this.#method = method;
+    this.#withWindow = withWindow;
+  }
+
+  /** The key of this stream's (the left) records. */
+  where<K extends Key>(keySelector: KeySelector<T1, K>): TwoStreamsEqualTo<T1, T2, K, W> {
+    const key1 = checkFunction(keySelector, this.#method, 'where') as (value: unknown) => Key;
+    return new TwoStreamsEqualTo<T1, T2, K, W>({ ...this.#inputs, key1 }, this.#method, this.#withWindow);
+  }
+}
+
+/** `….where(key1)`: give the other (the right) stream's key, of the same type. */
+export class TwoStreamsEqualTo<T1, T2, K extends Key, W> {
+  readonly #keyed: Inputs & Pick<Keys, 'key1'>;
+  readonly #method: string;
+  readonly #withWindow: (settings: Settings) => W;
+
+  /** @internal */
+  constructor(keyed: Inputs & Pick<Keys, 'key1'>, method: string, withWindow: (settings: Settings) => W) {
+    this.#keyed = keyed;
+    this.#method = method;
+    this.#withWindow = withWindow;
+  }
+
+  /** The key of the other (the right) stream's records: the same type as the left one's. */
+  equalTo(keySelector: KeySelector<T2, K>): TwoStreamsWindow<W> {
+    const key2 = checkFunction(keySelector, this.#method, 'equalTo') as (value: unknown) => Key;
+    return new TwoStreamsWindow<W>({ ...this.#keyed, key2 }, this.#withWindow);
+  }
+}
+
+/** `….where(key1).equalTo(key2)`: give the window. */
+export class TwoStreamsWindow<W> {
+  readonly #keys: Keys;
+  readonly #withWindow: (settings: Settings) => W;
+
+  /** @internal */
+  constructor(keys: Keys, withWindow: (settings: Settings) => W) {
+    this.#keys = keys;
+    this.#withWindow = withWindow;
+  }
+
+  /** The windows records meet in: any assigner (tumbling, sliding, session; event or processing time). */
+  window(assigner: WindowAssigner): W {
+    return this.#withWindow({ ...this.#keys, assigner, allowedLateness: 0 });
+  }
+}
+
+/** What a join and a coGroup with their keys and window share: the allowed lateness, and the settings so far. */
+abstract class TwoStreamsWithWindow {
+  protected settings: Settings;
+
+  constructor(settings: Settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Keeps each event-time window `ms` past its end (default 0), as `WindowedStream.allowedLateness`:
+   * a late record within that time is added and the window fires again, with all the window's
+   * records (so what it emitted before is emitted again). Later records are dropped (counted as
+   * late records dropped).
+   */
+  allowedLateness(ms: number): this {
+    this.settings = { ...this.settings, allowedLateness: requireInteger('allowedLateness', ms, 0) };
+    return this;
+  }
+}
+
 /**
  * `a.coGroup(b)`, waiting for its keys and window (Flink's CoGroupedStreams): records of both
  * streams with the same key in the same window meet in one call of a {@link CoGroupFunction}.
@@ -64,69 +141,14 @@ interface Settings extends Keys {
  *   .uid('unpaid-orders');
  * ```
  */
-export class CoGroupedStreams<T1, T2> {
-  readonly #inputs: Inputs;
-
+export class CoGroupedStreams<T1, T2> extends TwoStreamsWhere<T1, T2, CoGroupWithWindow<T1, T2>> {
   constructor(input1: DataStream<T1>, input2: DataStream<T2>) {
-    this.#inputs = inputs(input1, input2, 'coGroup');
-  }
-
-  /** The key of this stream's (the left) records. */
-  where<K extends Key>(keySelector: KeySelector<T1, K>): CoGroupWhere<T1, T2, K> {
-    return new CoGroupWhere<T1, T2, K>(this.#inputs, checkFunction(keySelector, 'coGroup', 'where'));
-  }
-}
-
-/** `a.coGroup(b).where(key1)`: give the other stream's key, of the same type. */
-export class CoGroupWhere<T1, T2, K extends Key> {
-  readonly #inputs: Inputs;
-  readonly #key1: (value: unknown) => Key;
-
-  constructor(inputs: Inputs, key1: KeySelector<T1, K>) {
-    this.#inputs = inputs;
-    this.#key1 = key1 as (value: unknown) => Key;
-  }
-
-  /** The key of the other (the right) stream's records: the same type as the left one's. */
-  equalTo(keySelector: KeySelector<T2, K>): CoGroupEqualTo<T1, T2, K> {
-    const key2 = checkFunction(keySelector, 'coGroup', 'equalTo') as (value: unknown) => Key;
-    return new CoGroupEqualTo<T1, T2, K>({ ...this.#inputs, key1: this.#key1, key2 });
-  }
-}
-
-/** `a.coGroup(b).where(key1).equalTo(key2)`: give the window. */
-export class CoGroupEqualTo<T1, T2, K extends Key> {
-  readonly #keys: Keys;
-
-  constructor(keys: Keys) {
-    this.#keys = keys;
-  }
-
-  /** The windows records meet in: any assigner (tumbling, sliding, session; event or processing time). */
-  window(assigner: WindowAssigner): CoGroupWithWindow<T1, T2, K> {
-    return new CoGroupWithWindow<T1, T2, K>({ ...this.#keys, assigner, allowedLateness: 0 });
+    super(inputs(input1, input2, 'coGroup'), 'coGroup', (settings) => new CoGroupWithWindow<T1, T2>(settings));
   }
 }
 
 /** A coGroup with its keys and window (Flink's CoGroupedStreams.WithWindow): finish with `apply`. */
-export class CoGroupWithWindow<T1, T2, K extends Key> {
-  #settings: Settings;
-
-  constructor(settings: Settings) {
-    this.#settings = settings;
-  }
-
-  /**
-   * Keeps each event-time window `ms` past its end (default 0), as `WindowedStream.allowedLateness`:
-   * a late record within that time is added and the window fires again, calling the function
-   * again with all the window's records (so it emits again what it emitted before). Later records
-   * are dropped (counted as late records dropped).
-   */
-  allowedLateness(ms: number): this {
-    this.#settings = { ...this.#settings, allowedLateness: requireInteger('allowedLateness', ms, 0) };
-    return this;
-  }
-
+export class CoGroupWithWindow<T1, T2> extends TwoStreamsWithWindow {
   /**
    * Calls `fn` once per key and window, when the window fires, with the records of each input.
    * The result is a stream whose `name`, `uid` and `setParallelism` configure the window operator,
@@ -135,7 +157,7 @@ export class CoGroupWithWindow<T1, T2, K extends Key> {
    */
   apply<R>(fn: CoGroupFunction<T1, T2, R>): DataStream<R> {
     const coGroup = checkFunction(fn, 'coGroup', 'apply') as CoGroupFunction<unknown, unknown, R>;
-    return coGroupOperator<K, R>(this.#settings, 'CoGroup', coGroup);
+    return coGroupOperator<R>(this.settings, 'CoGroup', coGroup);
   }
 }
 
@@ -159,69 +181,14 @@ export class CoGroupWithWindow<T1, T2, K extends Key> {
  *   .uid('clicks-with-impressions');
  * ```
  */
-export class JoinedStreams<T1, T2> {
-  readonly #inputs: Inputs;
-
+export class JoinedStreams<T1, T2> extends TwoStreamsWhere<T1, T2, JoinWithWindow<T1, T2>> {
   constructor(input1: DataStream<T1>, input2: DataStream<T2>) {
-    this.#inputs = inputs(input1, input2, 'join');
-  }
-
-  /** The key of this stream's (the left) records. */
-  where<K extends Key>(keySelector: KeySelector<T1, K>): JoinWhere<T1, T2, K> {
-    return new JoinWhere<T1, T2, K>(this.#inputs, checkFunction(keySelector, 'join', 'where'));
-  }
-}
-
-/** `a.join(b).where(key1)`: give the other stream's key, of the same type. */
-export class JoinWhere<T1, T2, K extends Key> {
-  readonly #inputs: Inputs;
-  readonly #key1: (value: unknown) => Key;
-
-  constructor(inputs: Inputs, key1: KeySelector<T1, K>) {
-    this.#inputs = inputs;
-    this.#key1 = key1 as (value: unknown) => Key;
-  }
-
-  /** The key of the other (the right) stream's records: the same type as the left one's. */
-  equalTo(keySelector: KeySelector<T2, K>): JoinEqualTo<T1, T2, K> {
-    const key2 = checkFunction(keySelector, 'join', 'equalTo') as (value: unknown) => Key;
-    return new JoinEqualTo<T1, T2, K>({ ...this.#inputs, key1: this.#key1, key2 });
-  }
-}
-
-/** `a.join(b).where(key1).equalTo(key2)`: give the window. */
-export class JoinEqualTo<T1, T2, K extends Key> {
-  readonly #keys: Keys;
-
-  constructor(keys: Keys) {
-    this.#keys = keys;
-  }
-
-  /** The windows records meet in: any assigner (tumbling, sliding, session; event or processing time). */
-  window(assigner: WindowAssigner): JoinWithWindow<T1, T2, K> {
-    return new JoinWithWindow<T1, T2, K>({ ...this.#keys, assigner, allowedLateness: 0 });
+    super(inputs(input1, input2, 'join'), 'join', (settings) => new JoinWithWindow<T1, T2>(settings));
   }
 }
 
 /** A window join with its keys and window (Flink's JoinedStreams.WithWindow): finish with `apply` or `flatApply`. */
-export class JoinWithWindow<T1, T2, K extends Key> {
-  #settings: Settings;
-
-  constructor(settings: Settings) {
-    this.#settings = settings;
-  }
-
-  /**
-   * Keeps each event-time window `ms` past its end (default 0), as `WindowedStream.allowedLateness`:
-   * a late record within that time is added and the window fires again, joining all the window's
-   * records again (so the pairs it emitted before are emitted again, with the new ones). Later
-   * records are dropped (counted as late records dropped).
-   */
-  allowedLateness(ms: number): this {
-    this.#settings = { ...this.#settings, allowedLateness: requireInteger('allowedLateness', ms, 0) };
-    return this;
-  }
-
+export class JoinWithWindow<T1, T2> extends TwoStreamsWithWindow {
   /**
    * Emits `fn(left, right)` for every pair of a left and a right record with the same key in the
    * same window, when the window fires. The result is a stream whose `name`, `uid` and
@@ -230,7 +197,7 @@ export class JoinWithWindow<T1, T2, K extends Key> {
    */
   apply<R>(fn: JoinFunction<T1, T2, R>): DataStream<R> {
     const join = checkFunction(fn, 'join', 'apply') as JoinFunction<unknown, unknown, R>;
-    return coGroupOperator<K, R>(this.#settings, 'Window Join', (lefts, rights, out) => {
+    return coGroupOperator<R>(this.settings, 'Window Join', (lefts, rights, out) => {
       for (const left of lefts) for (const right of rights) out.collect(join(left, right));
     });
   }
@@ -241,7 +208,7 @@ export class JoinWithWindow<T1, T2, K extends Key> {
    */
   flatApply<R>(fn: FlatJoinFunction<T1, T2, R>): DataStream<R> {
     const join = checkFunction(fn, 'join', 'flatApply') as FlatJoinFunction<unknown, unknown, R>;
-    return coGroupOperator<K, R>(this.#settings, 'Window Join', (lefts, rights, out) => {
+    return coGroupOperator<R>(this.settings, 'Window Join', (lefts, rights, out) => {
       for (const left of lefts) for (const right of rights) join(left, right, out);
     });
   }
@@ -253,11 +220,11 @@ export class JoinWithWindow<T1, T2, K extends Key> {
  * window's records by side. The window operator is the one returned, so `uid` given to the result
  * names the operator that holds the state; the taggers are stateless.
  */
-function coGroupOperator<K extends Key, R>(s: Settings, name: string, fn: CoGroupFunction<unknown, unknown, R>): DataStream<R> {
+function coGroupOperator<R>(s: Settings, name: string, fn: CoGroupFunction<unknown, unknown, R>): DataStream<R> {
   const tagged1 = tag(s.input1, 0, `${name} input 1`);
   const tagged2 = tag(s.input2, 1, `${name} input 2`);
   const { key1, key2 } = s;
-  const split: ProcessWindowFunction<Tagged, R, K> = {
+  const split: ProcessWindowFunction<Tagged, R, Key> = {
     process(_key, _ctx, elements, out) {
       const lefts: unknown[] = [];
       const rights: unknown[] = [];
@@ -267,7 +234,7 @@ function coGroupOperator<K extends Key, R>(s: Settings, name: string, fn: CoGrou
   };
   return tagged1
     .union(tagged2)
-    .keyBy<K>((t) => (t.side === 0 ? key1(t.value) : key2(t.value)) as K)
+    .keyBy((t) => (t.side === 0 ? key1(t.value) : key2(t.value)))
     .window(s.assigner)
     .allowedLateness(s.allowedLateness)
     .process<R>(split)

@@ -6,19 +6,9 @@ import { assignToKeyGroup } from '../key-groups.ts';
 import { ValueStateDescriptor } from '../descriptors.ts';
 import { decodeKeyGroup, encodeKeyGroupStates } from '../snapshot/snapshot-codec.ts';
 import type { Key } from '../key.ts';
+import { seededRandom } from '../../util/seeded-random.ts';
 
 const RANGE = new KeyGroupRange(0, 3);
-
-/** A fixed, seeded sequence (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A table already turned into columns (with its first value), next to a plain Map as the reference. */
 function columnsWith<V>(first: V): { table: ColumnarStateTable<V>; reference: Map<Key, V>[] } {
@@ -45,7 +35,7 @@ function contents<V>(table: ColumnarStateTable<V>): Map<Key, unknown>[] {
 
 describe('ColumnarStateTable', () => {
   it('agrees with a plain Map over random sets, updates and deletes, and its snapshot says the same', () => {
-    const next = random(20261123);
+    const next = seededRandom(20261123);
     const { table, reference } = columnsWith({ n: 0, label: 'x', ok: true });
     for (let op = 0; op < 20_000; op++) {
       const index = Math.floor(next() * RANGE.size);
@@ -74,7 +64,7 @@ describe('ColumnarStateTable', () => {
     // A read remembers the key's slot for the write that usually follows it: every interleaving
     // of reads and writes of the same and other keys, and deletes (which move a slot), must still
     // land each value on its own key.
-    const next = random(20261202);
+    const next = seededRandom(20261202);
     const { table, reference } = columnsWith(0);
     const keys: Key[] = [...Array.from({ length: 40 }, (_, i) => i), 'a', 'b', -0, Number.NaN, 10n];
     for (let op = 0; op < 50_000; op++) {

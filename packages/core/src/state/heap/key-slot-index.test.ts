@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Key } from '../key.ts';
 import { KeySlotIndex } from './key-slot-index.ts';
-
-/** A fixed, seeded sequence (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../util/seeded-random.ts';
 
 function expectSame(index: KeySlotIndex, reference: Map<Key, number>, probes: Iterable<Key>): void {
   for (const k of probes) expect(index.get(k), String(k)).toBe(reference.get(k) ?? -1);
@@ -19,7 +9,7 @@ function expectSame(index: KeySlotIndex, reference: Map<Key, number>, probes: It
 
 describe('KeySlotIndex', () => {
   it('agrees with a Map over random sets, moves and deletes of int32 keys, through growth and backward shifts', () => {
-    const next = random(20261202);
+    const next = seededRandom(20261202);
     const index = new KeySlotIndex();
     const reference = new Map<Key, number>();
     // Few distinct keys at first (collisions, deletes into full runs), then many (growth).

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KeyGroupRange } from '../key-group-range.ts';
 import { KeyGroupedTimerQueue } from './key-grouped-timer-queue.ts';
 import { TimerHeap } from './timer-heap.ts';
+import { seededRandom } from '../../util/seeded-random.ts';
 
 function drain(heap: TimerHeap): [unknown, number][] {
   const out: [unknown, number][] = [];
@@ -10,17 +11,6 @@ function drain(heap: TimerHeap): [unknown, number][] {
     heap.poll();
   }
   return out;
-}
-
-/** A tiny deterministic random source for the model tests. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('TimerHeap', () => {
@@ -53,7 +43,7 @@ describe('TimerHeap', () => {
   });
 
   it('matches a simple model under random adds, deletes and polls', () => {
-    const rnd = random(42);
+    const rnd = seededRandom(42);
     const h = new TimerHeap();
     const model = new Set<string>();
     for (let step = 0; step < 5_000; step++) {

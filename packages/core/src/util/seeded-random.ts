@@ -1,0 +1,14 @@
+/**
+ * A seeded random source (mulberry32) for this package's model-based tests: a fixed seed gives a
+ * fixed sequence, so a failure replays. (`weir verify` and the crash tests have their own, beside
+ * the code that uses it: those packages do not reach into this one's internals.)
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
