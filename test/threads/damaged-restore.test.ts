@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_PARALLELISM, assignToKeyGroup, operatorIndexForKeyGroup } from '@weir/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildJob } from '../support/child-job.ts';
 import { checkpointDirs, exists, waitUntil } from '../support/checkpoint-jobs.ts';
@@ -61,12 +62,18 @@ describe('a restart on worker threads from a damaged newest checkpoint', () => {
     expect(wrong).toEqual([]);
     expect(times.filter((t) => t < 1 || t > 2)).toEqual([]);
     // (None when the kill came before the sink committed what the damaged checkpoint covered.)
-    const twice = times.flatMap((t, i) => (t === 2 ? [i] : []));
-    // Each of the two source subtasks reads every other index from a position of its own: what
-    // comes twice is one unbroken run of each subtask's indices.
+    // Each of the two source subtasks reads every other index from a position of its own, and each
+    // of the two sink subtasks commits its part of a checkpoint on its own (the kill may fall
+    // between the two commits): so what comes twice is, for each pair of source subtask and sink
+    // subtask, one unbroken run of the indices that pass through both (or none of them).
+    const sinkOf = (i: number) =>
+      operatorIndexForKeyGroup(DEFAULT_MAX_PARALLELISM, 2, assignToKeyGroup(expected[i].k, DEFAULT_MAX_PARALLELISM));
     for (const split of [0, 1]) {
-      const mine = twice.filter((i) => i % 2 === split);
-      expect(mine).toEqual(Array.from({ length: mine.length }, (_, j) => mine[0] + 2 * j));
+      for (const sink of [0, 1]) {
+        const path = expected.flatMap((_, i) => (i % 2 === split && sinkOf(i) === sink ? [i] : []));
+        const twiceAt = path.flatMap((i, at) => (times[i] === 2 ? [at] : []));
+        expect(twiceAt, `source ${split} → sink ${sink}`).toEqual(Array.from({ length: twiceAt.length }, (_, j) => twiceAt[0] + j));
+      }
     }
   }, 120_000);
 });
