@@ -15,6 +15,7 @@ interface Manifest {
   version: string;
   license?: string;
   type?: string;
+  main?: string;
   repository?: { type: string; url: string; directory: string };
   exports: Record<string, Record<string, string> | string>;
   files?: string[];
@@ -80,7 +81,12 @@ describe('the published packages', () => {
   it('export built JavaScript and declarations, and the sources under the development condition', () => {
     for (const { dir, manifest } of packages) {
       expect(manifest.type).toBe('module');
-      expect(manifest.exports['.'], manifest.name).toEqual({ development: './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' });
+      // The libraries export one bundled module (scripts/bundle-dist.mjs: fewer modules to load in every
+      // thread); the command's package keeps tsc's files.
+      const built = manifest.name === '@weir/cli' ? './dist/index.js' : './dist/bundle.js';
+      expect(manifest.exports['.'], manifest.name).toEqual({ development: './src/index.ts', types: './dist/index.d.ts', default: built });
+      expect(manifest.main, manifest.name).toBe(built);
+      expect(existsSync(join(REPO, dir, built)), `${dir}/${built} (npm run build)`).toBe(true);
       expect(existsSync(join(REPO, dir, 'src/index.ts'))).toBe(true);
       expect(manifest.files, manifest.name).toEqual(expect.arrayContaining(['dist', 'src', '!**/*.test.*']));
       expect(manifest.scripts?.prepack, manifest.name).toBeDefined();

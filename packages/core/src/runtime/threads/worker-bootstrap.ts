@@ -6,11 +6,19 @@ import type { TaskManagerData } from './thread-messages.ts';
  * loader, or the script the process runs). Node's `--import` loaders (such as tsx's) do not reach
  * worker threads, so when the entry is TypeScript the thread first registers tsx itself, then
  * imports the entry. The bootstrap is evaluated source, so that it runs before any loader.
+ *
+ * Before tsx, it imports built Weir (and so its dependencies): with module hooks registered, Node
+ * resolves and loads every module, and every `require` of a CommonJS dependency such as pino, by a
+ * round trip to the hooks' own thread. Loaded first, they cost no round trips: an empty job on 2
+ * worker threads reached its first record in 0.77 s instead of 0.85 s (median of 5 pairs; most of
+ * what a worker still spends is starting the hooks thread). The job's own import of `@weir/core`
+ * then resolves to the module already loaded.
  */
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 (async () => {
   const boot = workerData.boot;
+  if (boot.preload !== null) await import(boot.preload);
   if (boot.tsx !== null) (await import(boot.tsx)).register();
   await import(boot.entry);
 })().catch((e) => { process.nextTick(() => { throw e; }); });
@@ -34,7 +42,8 @@ export interface WorkerStart {
  */
 export function startTaskManagerThread(start: WorkerStart): Worker {
   const tsx = resolveTsx(/\.[cm]?tsx?$/.test(start.entry.pathname));
-  const options = { eval: true, workerData: { weir: start.weir, app: start.app, boot: { entry: start.entry.href, tsx } } };
+  const boot = { entry: start.entry.href, tsx, preload: builtWeir() };
+  const options = { eval: true, workerData: { weir: start.weir, app: start.app, boot } };
   let execArgv = withoutLoaders(start.execArgv);
   const dropped: string[] = [];
   for (;;) {
@@ -70,6 +79,16 @@ function resolveTsx(required: boolean): string | null {
   } catch (e) {
     if (!required) return null;
     throw new Error(`the job is TypeScript but tsx cannot be found for its worker threads (npm install tsx): ${String(e)}`);
+  }
+}
+
+/** Where this thread finds `@weir/core`, when that is built JavaScript (not the sources, as under the `development` condition). */
+function builtWeir(): string | null {
+  try {
+    const url = import.meta.resolve('@weir/core');
+    return url.endsWith('.js') ? url : null;
+  } catch {
+    return null;
   }
 }
 
