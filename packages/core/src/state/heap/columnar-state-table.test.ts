@@ -208,6 +208,57 @@ describe('HeapStateBackend columnsFrom', () => {
     expect(seen).toEqual(new Map(Array.from({ length: 50 }, (_, k) => [k, { n: k }])));
   });
 
+  /** A backend over key groups 0-15 holding `values[k]` for key k, checkpointed and restored into a fresh backend with `columnsFrom`. */
+  function restoredFrom<V>(values: readonly V[], columnsFrom: number) {
+    const range = new KeyGroupRange(0, 15);
+    const source = new HeapKeyedStateBackend(range, 16, Infinity);
+    const written = source.getValueState(new ValueStateDescriptor<V>('v'));
+    values.forEach((v, k) => {
+      source.setCurrentKey(k, assignToKeyGroup(k, 16));
+      written.update(v);
+    });
+    const snapshot = source.snapshot();
+    while (!snapshot.encodeSome(1));
+    const parts = snapshot.encodedKeyGroups();
+    const backend = new HeapKeyedStateBackend(range, 16, columnsFrom);
+    for (let kg = range.start; kg <= range.end; kg++) backend.restoreKeyGroup(kg, decodeKeyGroup(parts[kg], [0], new KeyGroupRange(kg, kg), kg));
+    const state = backend.getValueState(new ValueStateDescriptor<V>('v'));
+    const at = (k: number) => backend.setCurrentKey(k, assignToKeyGroup(k, 16));
+    return { state, at };
+  }
+
+  it('restores a state of at least columnsFrom keys straight into columns, a smaller one into objects', () => {
+    const values = Array.from({ length: 150 }, (_, k) => ({ n: k, half: k / 2, word: `w${k}` }));
+    for (const [columnsFrom, columns] of [
+      [100, true],
+      [150, true],
+      [151, false],
+    ] as const) {
+      const { state, at } = restoredFrom(values, columnsFrom);
+      at(7);
+      // Columns copy a value out on each read; objects hand out the object itself. No snapshot or
+      // layout check has run since the restore.
+      expect(state.value() === state.value(), `columnsFrom ${columnsFrom}`).toBe(!columns);
+      for (let k = 0; k < values.length; k++) {
+        at(k);
+        expect(state.value()).toEqual(values[k]);
+      }
+      at(1_000);
+      expect(state.value()).toBeUndefined();
+    }
+  });
+
+  it('restores values that do not fit columns into objects, whatever their number', () => {
+    const values = Array.from({ length: 120 }, (_, k) => (k === 60 ? { n: k, nested: { deep: true } } : { n: k }));
+    const { state, at } = restoredFrom(values, 100);
+    for (let k = 0; k < values.length; k++) {
+      at(k);
+      expect(state.value()).toEqual(values[k]);
+    }
+    at(5);
+    expect(state.value()).toBe(state.value());
+  });
+
   it('refuses a columnsFrom that is not a whole number of keys, naming the option', () => {
     expect(() => new HeapStateBackend({ columnsFrom: -1 })).toThrow(/columnsFrom/);
     expect(() => new HeapStateBackend({ columnsFrom: 1.5 })).toThrow(/columnsFrom/);

@@ -76,6 +76,18 @@ export class ColumnarStateTable<V> {
     }
   }
 
+  /**
+   * Holds the state as columns from now on, while it is still empty: called before a restore of at
+   * least `columnsFrom` keys, so that they go straight into columns. A value that does not fit
+   * turns the state into objects, as at any other time.
+   */
+  restoreAsColumns(): void {
+    if (this.#objects === null || this.#objectsForGood || this.#objects.size() > 0) return;
+    this.#groups = Array.from({ length: this.range.size }, () => new Group());
+    this.#schema = null;
+    this.#objects = null;
+  }
+
   get(index: number, key: Key): V | undefined {
     if (this.#objects !== null) return this.#objects.maps[index].get(key);
     const g = this.#groups[index];
@@ -168,6 +180,7 @@ export class ColumnarStateTable<V> {
   restoreKeyGroup(keyGroup: number, entries: StateEntries): void {
     const index = keyGroup - this.range.start;
     const { keys, values } = entries;
+    if (this.#objects === null) this.#groups[index].index.reserve(this.#groups[index].n + keys.length);
     for (let i = 0; i < keys.length; i++) this.set(index, keys[i], values[i] as V);
   }
 

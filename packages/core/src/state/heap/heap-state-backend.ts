@@ -18,6 +18,7 @@ import type {
 } from '../state-backend.ts';
 import { StateTable } from './state-table.ts';
 import { ColumnarStateTable } from './columnar-state-table.ts';
+import { RestoredEntries } from './restored-entries.ts';
 import { CopyOnAccessSnapshots } from './copy-on-access-snapshots.ts';
 import { encodeKeyGroupStates, type KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
 import { HeapListState, HeapMapState, HeapReducingState, HeapValueState, type CurrentKey } from './heap-states.ts';
@@ -216,9 +217,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       }
       const s = this.#states.get(entries.name);
       if (s === undefined) {
-        // Restored before the function asked for its state: keep the entries in a table that the
-        // first getXState(name) call adopts.
-        this.#pending(entries.name).restoreKeyGroup(keyGroup, entries);
+        // Restored before the function asked for its state: keep the entries as decoded until the
+        // first getXState(name) call loads them into its table.
+        this.#pending(entries.name).add(keyGroup, entries);
       } else {
         s.table.restoreKeyGroup(keyGroup, entries);
       }
@@ -233,12 +234,12 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.#timers.clear();
   }
 
-  readonly #restored = new Map<string, StateTable<unknown>>();
+  readonly #restored = new Map<string, RestoredEntries>();
 
-  #pending(name: string): StateTable<unknown> {
+  #pending(name: string): RestoredEntries {
     let t = this.#restored.get(name);
     if (t === undefined) {
-      t = new StateTable<unknown>(name, this.keyGroupRange);
+      t = new RestoredEntries(name, this.keyGroupRange);
       this.#restored.set(name, t);
     }
     return t;
@@ -255,11 +256,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const table = makeTable();
     const restored = this.#restored.get(d.name);
     if (restored !== undefined) {
+      // A state large enough for columns goes straight into them, rather than into maps of objects
+      // that the first layout check would turn into columns anyway.
+      if (table instanceof ColumnarStateTable && restored.size() >= this.columnsFrom) table.restoreAsColumns();
       // Values restored raw: load them through the new table (maps come back as entry arrays).
-      for (let i = 0; i < restored.maps.length; i++) {
-        const m = restored.maps[i];
-        table.restoreKeyGroup(this.keyGroupRange.start + i, { name: d.name, keys: [...m.keys()], values: [...m.values()] });
-      }
+      restored.groups.forEach((parts, i) => {
+        for (const entries of parts) table.restoreKeyGroup(this.keyGroupRange.start + i, entries);
+      });
       this.#restored.delete(d.name);
     }
     const handle = makeHandle(table);

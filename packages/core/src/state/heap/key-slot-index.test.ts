@@ -32,6 +32,24 @@ describe('KeySlotIndex', () => {
     for (let k = 20_000; k < 21_000; k++) expect(index.get(k)).toBe(reference.get(k) ?? -1);
   });
 
+  it('keeps its keys when told how many more come (reserve), before and after keys are in, and grows on past it', () => {
+    const index = new KeySlotIndex();
+    const reference = new Map<Key, number>();
+    const add = (from: number, to: number) => {
+      for (let k = from; k < to; k++) {
+        index.set(k * 40_503, k);
+        reference.set(k * 40_503, k);
+      }
+    };
+    index.reserve(1_000);
+    add(0, 1_000);
+    index.reserve(5_000); // a rehash of what is in
+    expectSame(index, reference, reference.keys());
+    add(1_000, 9_000); // past the reservation: doubles as usual
+    index.reserve(10); // smaller than it holds: no change
+    expectSame(index, reference, [...reference.keys(), 12_345, -7]);
+  });
+
   it('keeps every key when most of them are deleted and added again (no tombstones left behind)', () => {
     const index = new KeySlotIndex();
     for (let round = 0; round < 20; round++) {

@@ -62,6 +62,16 @@ export class KeySlotIndex {
     table[at + 1] = slot + 1;
   }
 
+  /** Makes room for `size` keys at once (a restore knows how many come), instead of doubling on the way. */
+  reserve(size: number): void {
+    const table = this.#table;
+    if (table === null) return;
+    let length = table.length;
+    while (size * 4 > length) length *= 2;
+    if (length === table.length) return;
+    this.#grow(length);
+  }
+
   /** Removes `key`; no effect if absent. */
   delete(key: Key): void {
     const table = this.#table;
@@ -99,11 +109,11 @@ export class KeySlotIndex {
     return at;
   }
 
-  #grow(): void {
+  #grow(length = this.#table!.length * 2): void {
     const old = this.#table!;
-    const table = new Int32Array(old.length * 2);
+    const table = new Int32Array(length);
     this.#table = table;
-    this.#shift--;
+    this.#shift = 32 - Math.log2(length / 2);
     for (let i = 0; i < old.length; i += 2) {
       if (old[i + 1] === EMPTY) continue;
       const at = this.#find(table, old[i]);
