@@ -4,6 +4,23 @@ import type { Key } from '../key.ts';
 const INITIAL_CAPACITY = 16;
 /** Marks an empty entry in the slot half of a pair: slots are stored plus one. */
 const EMPTY = 0;
+/**
+ * Mixed into every key's hash, different in every thread: keys come from the job's input, and
+ * without a secret a crafted set of ids (all hashing to one run of the table) would make every
+ * lookup a scan. V8 seeds its own `Map` hashes for the same reason.
+ */
+const SEED = (Math.random() * 2 ** 32) | 0;
+
+/** The entry (an even index) where `key`'s search starts: murmur3's finalizer of the seeded key, top bits. */
+function home(key: number, shift: number): number {
+  let h = key ^ SEED;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> shift) << 1;
+}
 
 /**
  * Where each key of a columnar key group keeps its values (its slot), for `ColumnarStateTable`.
@@ -20,7 +37,7 @@ const EMPTY = 0;
 export class KeySlotIndex {
   /** Pairs `[key, slot + 1]`; slot + 1 = 0: empty. `null` once the keys live in {@link #map}. */
   #table: Int32Array | null = new Int32Array(INITIAL_CAPACITY * 2);
-  /** `32 - log2(capacity)`: a key's home entry is the top bits of its Fibonacci hash. */
+  /** `32 - log2(capacity)`: a key's home entry is the top bits of its hash. */
   #shift = 32 - Math.log2(INITIAL_CAPACITY);
   #size = 0;
   #map: Map<Key, number> | null = null;
@@ -31,7 +48,7 @@ export class KeySlotIndex {
     if (table === null) return this.#map!.get(key) ?? -1;
     if (typeof key !== 'number' || (key | 0) !== key) return -1;
     const mask = table.length - 2;
-    let at = (Math.imul(key, 0x9e3779b1) >>> this.#shift) << 1;
+    let at = home(key, this.#shift);
     for (;;) {
       const slot = table[at + 1];
       if (slot === EMPTY) return -1;
@@ -90,9 +107,9 @@ export class KeySlotIndex {
     for (;;) {
       at = (at + 2) & mask;
       if (table[at + 1] === EMPTY) break;
-      const home = (Math.imul(table[at], 0x9e3779b1) >>> this.#shift) << 1;
-      // Whether `home` lies cyclically in (hole, at]: then the entry is already as close as it can be.
-      const stays = hole <= at ? hole < home && home <= at : hole < home || home <= at;
+      const start = home(table[at], this.#shift);
+      // Whether `start` lies cyclically in (hole, at]: then the entry is already as close as it can be.
+      const stays = hole <= at ? hole < start && start <= at : hole < start || start <= at;
       if (stays) continue;
       table[hole] = table[at];
       table[hole + 1] = table[at + 1];
@@ -104,7 +121,7 @@ export class KeySlotIndex {
   /** The entry of `key`, or the empty entry where it would go. */
   #find(table: Int32Array, key: number): number {
     const mask = table.length - 2;
-    let at = (Math.imul(key, 0x9e3779b1) >>> this.#shift) << 1;
+    let at = home(key, this.#shift);
     while (table[at + 1] !== EMPTY && table[at] !== key) at = (at + 2) & mask;
     return at;
   }
