@@ -9,12 +9,12 @@ import {
   type CheckpointHistoryRecord,
   type RunEntry,
 } from '@weir/core';
-import { RedisCheckpointStorage } from '@weir/redis';
 import { parseArgs } from '../args/parse-args.ts';
 import { isProcessRunning } from '../control/control-file.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { formatBytes, formatDuration, formatTable } from '../progress/format.ts';
 import type { Command } from './command.ts';
+import { weirRedis } from '../weir-redis.ts';
 
 const OPTIONS = {
   job: { type: 'string' },
@@ -117,6 +117,7 @@ async function readHistoryFile(jobDir: string): Promise<Located | undefined> {
 
 async function fromRedis(url: string, job: string | undefined, prefix: string | undefined): Promise<Located> {
   if (job === undefined) throw new UsageError('a Redis URL needs --job NAME');
+  const { RedisCheckpointStorage } = await weirRedis();
   const storage = new RedisCheckpointStorage({ redis: url, jobName: job, ...(prefix === undefined ? {} : { prefix }) });
   try {
     const bytes = await storage.readJobRecord(CHECKPOINT_HISTORY_RECORD);

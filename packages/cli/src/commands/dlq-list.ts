@@ -1,10 +1,10 @@
-import { checkDeadLetterList, readBookkeeping } from '@weir/redis';
 import { parseArgs } from '../args/parse-args.ts';
 import { FILTER_OPTIONS, FILTER_USAGE, parseFilter } from '../dlq/filter-options.ts';
 import { formatBookkeeping, formatSummary } from '../dlq/format-summary.ts';
 import { withRedis } from '../dlq/redis-url.ts';
 import { summarizeDeadLetters } from '../dlq/summary.ts';
 import type { Command } from './command.ts';
+import { weirRedis } from '../weir-redis.ts';
 
 const OPTIONS = { ...FILTER_OPTIONS, json: { type: 'flag' }, samples: { type: 'integer', min: 0, max: 1000 } } as const;
 
@@ -28,6 +28,7 @@ ${FILTER_USAGE}`,
     const [url, key] = positionals;
     const filter = parseFilter(options);
     return withRedis(url, async ({ client }) => {
+      const { checkDeadLetterList, readBookkeeping } = await weirRedis();
       await checkDeadLetterList(client, key);
       const summary = await summarizeDeadLetters(client, key, filter, options.samples ?? 3);
       const bookkeeping = await readBookkeeping(client, key);

@@ -1,4 +1,3 @@
-import { checkDeadLetterList, isFiltering, purgeDeadLetters } from '@weir/redis';
 import { parseArgs } from '../args/parse-args.ts';
 import { CliError } from '../errors.ts';
 import { FILTER_OPTIONS, FILTER_USAGE, describeFilter, parseFilter } from '../dlq/filter-options.ts';
@@ -7,6 +6,7 @@ import { withRedis } from '../dlq/redis-url.ts';
 import { summarizeDeadLetters } from '../dlq/summary.ts';
 import { formatCount } from '../progress/format.ts';
 import type { Command } from './command.ts';
+import { weirRedis } from '../weir-redis.ts';
 
 const OPTIONS = {
   ...FILTER_OPTIONS,
@@ -38,6 +38,7 @@ ${FILTER_USAGE}`,
     const dryRun = options['dry-run'] === true;
     if (dryRun && options.yes === true) throw new CliError("--dry-run and --yes conflict: a dry run deletes nothing (see 'weir dlq purge --help')", 2);
     return withRedis(url, async ({ client }) => {
+      const { checkDeadLetterList, isFiltering, purgeDeadLetters } = await weirRedis();
       await checkDeadLetterList(client, key);
       if (dryRun || options.yes !== true) {
         const summary = await summarizeDeadLetters(client, key, filter, options.samples ?? 3);

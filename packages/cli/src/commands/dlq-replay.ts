@@ -1,4 +1,4 @@
-import { checkDeadLetterList, replayDeadLetters, type ReplayTargetKind } from '@weir/redis';
+import type { ReplayTargetKind } from '@weir/redis';
 import { parseArgs } from '../args/parse-args.ts';
 import { UsageError } from '../errors.ts';
 import { FILTER_OPTIONS, FILTER_USAGE, describeFilter, parseFilter } from '../dlq/filter-options.ts';
@@ -7,6 +7,7 @@ import { withRedis, type RedisClient } from '../dlq/redis-url.ts';
 import { summarizeDeadLetters } from '../dlq/summary.ts';
 import { formatCount } from '../progress/format.ts';
 import type { Command } from './command.ts';
+import { weirRedis } from '../weir-redis.ts';
 
 const OPTIONS = {
   ...FILTER_OPTIONS,
@@ -54,6 +55,7 @@ ${FILTER_USAGE}`,
     }
     const filter = parseFilter(options);
     return withRedis(url, async ({ client }) => {
+      const { checkDeadLetterList, replayDeadLetters } = await weirRedis();
       await checkDeadLetterList(client, key);
       const kind = await targetKind(client, target, options['to-type'] as ReplayTargetKind | undefined);
       const where = `${target} (${kind}${kind === 'stream' ? `, field ${options.field ?? 'value'}` : ''})`;

@@ -1,4 +1,5 @@
-import { matchesFilter, readDeadLetters, type LetterFilter, type StoredLetter } from '@weir/redis';
+import type { LetterFilter, StoredLetter } from '@weir/redis';
+import { weirRedis } from '../weir-redis.ts';
 import type { RedisClient } from './redis-url.ts';
 
 /** One letter shown as a sample: where it is, what failed, and a JSON-safe payload. */
@@ -63,6 +64,7 @@ export async function summarizeDeadLetters(client: RedisClient, key: string, fil
   const operators = new Map<string, number>();
   const sources = new Map<string, number>();
   const kept: LetterSample[] = [];
+  const { matchesFilter, readDeadLetters } = await weirRedis();
   for await (const page of readDeadLetters(client, key)) {
     for (const { index, letter } of page) {
       length++;

@@ -1,6 +1,9 @@
-import { keySafe, resolveConnection, resolveDecoder, type ResolvedConnection } from '@weir/redis';
+import type { Decoder, ResolvedConnection } from '@weir/redis';
 import { UsageError } from '../errors.ts';
+import { weirRedis } from '../weir-redis.ts';
 import type { OutputRecord } from './compare-output.ts';
+
+type WeirRedis = Awaited<ReturnType<typeof weirRedis>>;
 
 /** `--output-stream redis://host:port[/db]/stream`, split into the connection and the stream. */
 export interface StreamOutputSpec {
@@ -27,8 +30,6 @@ export function parseOutputStream(text: string): StreamOutputSpec {
   return { url: `${url.protocol}//${auth}${url.host}/${m[1] ?? '0'}`, stream: decodeURIComponent(m[2]) };
 }
 
-const msgpack = resolveDecoder('msgpack');
-
 /**
  * The committed output of a job that writes a Redis stream. The runs of `weir verify` write to the
  * same stream one after the other: each run's output is what was added between the stream's last
@@ -37,10 +38,20 @@ const msgpack = resolveDecoder('msgpack');
 export class StreamOutput {
   readonly spec: StreamOutputSpec;
   readonly #conn: ResolvedConnection;
+  readonly #redis: WeirRedis;
+  readonly #msgpack: Decoder<unknown>;
 
-  constructor(spec: StreamOutputSpec) {
+  /** Connects to the stream's Redis (lazily: the first command connects). */
+  static async open(spec: StreamOutputSpec): Promise<StreamOutput> {
+    const redis = await weirRedis();
+    return new StreamOutput(spec, redis.resolveConnection(spec.url, 'weir:verify'), redis);
+  }
+
+  private constructor(spec: StreamOutputSpec, conn: ResolvedConnection, redis: WeirRedis) {
     this.spec = spec;
-    this.#conn = resolveConnection(spec.url, 'weir:verify');
+    this.#conn = conn;
+    this.#redis = redis;
+    this.#msgpack = redis.resolveDecoder('msgpack');
   }
 
   /** The stream's last entry id now (`0-0` when empty or absent): the next run's output comes after it. */
@@ -63,7 +74,7 @@ export class StreamOutput {
       for (const [rawId, fields] of page) {
         const id = rawId.toString();
         ids.push(id);
-        records.push(entryRecord(fields));
+        records.push(entryRecord(fields, this.#msgpack));
         from = `(${id}`;
       }
       if (page.length < 1000) break;
@@ -82,7 +93,7 @@ export class StreamOutput {
       for (const family of ['stage', 'commits', 'fence']) {
         let cursor = '0';
         do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `weir:${family}:${keySafe(job)}:*`, 'COUNT', 1000);
+          const [next, keys] = await client.scan(cursor, 'MATCH', `weir:${family}:${this.#redis.keySafe(job)}:*`, 'COUNT', 1000);
           cursor = next;
           if (keys.length > 0) await client.unlink(...keys);
         } while (cursor !== '0');
@@ -99,21 +110,21 @@ export class StreamOutput {
  * An entry as a record: compared by its exact bytes, shown with the `value` field decoded from
  * msgpack (what Redis sinks write by default) and other fields as text.
  */
-function entryRecord(fields: Buffer[]): OutputRecord {
+function entryRecord(fields: Buffer[], msgpack: Decoder<unknown>): OutputRecord {
   const identity: string[] = [];
   const shown: Record<string, unknown> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i].toString('utf8');
     const value = fields[i + 1];
     identity.push(`${name}=${value.toString('base64')}`);
-    shown[name] = render(name, value);
+    shown[name] = render(name, value, msgpack);
   }
   const keys = Object.keys(shown);
   const display = keys.length === 1 && keys[0] === 'value' ? json(shown.value) : json(shown);
   return { identity: identity.join(' '), display };
 }
 
-function render(field: string, value: Buffer): unknown {
+function render(field: string, value: Buffer, msgpack: Decoder<unknown>): unknown {
   if (field === 'value') {
     try {
       return msgpack(value);

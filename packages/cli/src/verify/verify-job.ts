@@ -70,7 +70,7 @@ export async function verifyJob(s: VerifySettings): Promise<VerifyReport> {
   const dirs = { reference: join(s.workDir, 'reference'), killed: join(s.workDir, 'killed') };
   await mkdir(dirs.reference, { recursive: true });
   await mkdir(dirs.killed, { recursive: true });
-  const stream = s.output.kind === 'stream' ? new StreamOutput(s.output.spec) : undefined;
+  const stream = s.output.kind === 'stream' ? await StreamOutput.open(s.output.spec) : undefined;
   const streamIds: string[] = [];
   try {
     const before = stream === undefined ? undefined : await stream.mark();

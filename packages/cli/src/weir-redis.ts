@@ -1,0 +1,11 @@
+import type * as WeirRedis from '@weir/redis';
+
+/**
+ * `@weir/redis` (and ioredis with it), imported when a command first talks to Redis. Most starts
+ * of `weir` never do (`run` of a job without Redis, `status`, `savepoint`, `checkpoints list`), and
+ * importing it up front cost each of them about 55 ms, 140 ms from the sources in this repository.
+ * A job that uses Redis imports the package itself.
+ */
+export function weirRedis(): Promise<typeof WeirRedis> {
+  return import('@weir/redis');
+}
