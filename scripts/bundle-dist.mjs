@@ -4,8 +4,8 @@
  * `exports` point Node at. Why: a job file is TypeScript, so every thread that loads it (the main
  * thread and each worker thread) runs tsx's module hooks, and with hooks registered Node resolves
  * and loads every module through a round trip to a hooks thread. @weir/core is 215 modules; as one
- * module a worker thread starts in about half the time (measured: spawn to first record of an
- * empty job on 2 worker threads 1.12 s → 0.67 s, in-process 0.50 s → 0.33 s).
+ * module it loads in about two thirds of the time (spawn to first record of an empty job, paired
+ * runs: 1.21 s → 0.83 s on 2 worker threads, 0.50 s → 0.37 s in-process).
  *
  * Dependencies stay imports (`packages: 'external'`), so a program that imports a dependency
  * itself shares it with Weir. The per-module files stay beside the bundle for the declarations and

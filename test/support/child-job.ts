@@ -15,11 +15,15 @@ export interface ChildJob {
   kill(): void;
 }
 
-/** Starts `file` (TypeScript, run through tsx) with `env` added to the environment, and `nodeArgs` before the file. */
-export function startChildJob(file: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ChildJob {
+/**
+ * Starts `file` (TypeScript, run through tsx) with `env` added to the environment, and `nodeArgs`
+ * before the file. With `built`, @weir/* resolve to their built bundles, as in an installed project.
+ */
+export function startChildJob(file: string, env: Record<string, string>, nodeArgs: readonly string[] = [], options: { built?: boolean } = {}): ChildJob {
   // The development condition: @weir/* resolve to their sources, as in vitest (not to dist/, which
   // only a build refreshes).
-  const child = spawn(process.execPath, [...nodeArgs, '--conditions=development', '--import', TSX, file], {
+  const condition = options.built === true ? [] : ['--conditions=development'];
+  const child = spawn(process.execPath, [...nodeArgs, ...condition, '--import', TSX, file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -4,10 +4,9 @@
  * checkpoint it picks and verifies its checksum before deploying, so a flipped bit in the newest
  * checkpoint sends the job back to the one before, with a warning, and nothing is lost.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MAX_PARALLELISM, assignToKeyGroup, operatorIndexForKeyGroup } from '@weir/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildJob } from '../support/child-job.ts';
 import { checkpointDirs, exists, waitUntil } from '../support/checkpoint-jobs.ts';
@@ -38,6 +37,16 @@ describe('a restart on worker threads from a damaged newest checkpoint', () => {
     for (const d of await checkpointDirs(env.CK_DIR, 'bounded')) if (await exists(join(jobDir, d, '_metadata'))) complete.push(d);
     expect(complete.length).toBeGreaterThanOrEqual(2);
     const newest = complete[complete.length - 1];
+    const previous = Number(complete[complete.length - 2].slice(4));
+    // What the first run committed after the previous checkpoint's barrier: its sink files are
+    // named part-<subtask>-<the checkpoint whose barrier began them>-... Replaying from the previous
+    // checkpoint writes exactly these records again.
+    const replayed = new Set<number>();
+    for (const f of await readdir(env.OUT_DIR)) {
+      const m = /^part-\d+-(\d+)-/.exec(f);
+      if (m === null || Number(m[1]) < previous) continue;
+      for (const line of (await readFile(join(env.OUT_DIR, f), 'utf8')).split('\n')) if (line !== '') replayed.add((JSON.parse(line) as Counted).i);
+    }
     const file = join(jobDir, newest, 'count-0-keyed');
     expect(await exists(file), `${file} should hold subtask 0's keyed state`).toBe(true);
     const bytes = await readFile(file);
@@ -49,7 +58,7 @@ describe('a restart on worker threads from a damaged newest checkpoint', () => {
     expect(second.stderr()).toMatch(/running the subtasks on 2 worker threads/);
     expect(second.stderr()).toMatch(/checkpoint is damaged; falling back to the previous one/);
     expect(second.stderr()).toMatch(/count-0-keyed: checksum mismatch/);
-    expect(second.stderr()).toMatch(new RegExp(`"msg":"restoring from checkpoint (?!${newest.slice(4)}\\b)\\d+`));
+    expect(second.stderr()).toMatch(new RegExp(`"msg":"restoring from checkpoint ${previous} `));
     // The sink had committed what the damaged checkpoint covered: going back one checkpoint replays
     // the records between the two, so those, and only those, come twice (each with the same count).
     const expected = expectedCounts(COUNT, KEYS);
@@ -62,18 +71,7 @@ describe('a restart on worker threads from a damaged newest checkpoint', () => {
     expect(wrong).toEqual([]);
     expect(times.filter((t) => t < 1 || t > 2)).toEqual([]);
     // (None when the kill came before the sink committed what the damaged checkpoint covered.)
-    // Each of the two source subtasks reads every other index from a position of its own, and each
-    // of the two sink subtasks commits its part of a checkpoint on its own (the kill may fall
-    // between the two commits): so what comes twice is, for each pair of source subtask and sink
-    // subtask, one unbroken run of the indices that pass through both (or none of them).
-    const sinkOf = (i: number) =>
-      operatorIndexForKeyGroup(DEFAULT_MAX_PARALLELISM, 2, assignToKeyGroup(expected[i].k, DEFAULT_MAX_PARALLELISM));
-    for (const split of [0, 1]) {
-      for (const sink of [0, 1]) {
-        const path = expected.flatMap((_, i) => (i % 2 === split && sinkOf(i) === sink ? [i] : []));
-        const twiceAt = path.flatMap((i, at) => (times[i] === 2 ? [at] : []));
-        expect(twiceAt, `source ${split} → sink ${sink}`).toEqual(Array.from({ length: twiceAt.length }, (_, j) => twiceAt[0] + j));
-      }
-    }
+    const twice = times.flatMap((t, i) => (t === 2 ? [i] : []));
+    expect(twice).toEqual([...replayed].sort((a, b) => a - b));
   }, 120_000);
 });

@@ -20,13 +20,15 @@ afterAll(() => dirs.cleanup());
 
 describe('a bounded job on worker threads', () => {
   it.each([
-    ['with no Node options', []],
-    ['with V8 options on the command line', ['--max-semi-space-size=32', '--stack-trace-limit=20']],
-  ])('%s: ends, its threads exit on their own, and the output is exact', async (_what, nodeArgs) => {
+    ['with no Node options', [], false],
+    ['with V8 options on the command line', ['--max-semi-space-size=32', '--stack-trace-limit=20'], false],
+    // As in an installed project: the threads import the bundle before tsx, then the job file.
+    ['on built Weir (dist/bundle.js)', [], true],
+  ])('%s: ends, its threads exit on their own, and the output is exact', async (_what, nodeArgs, built) => {
     const root = await dirs.make();
     // A thread kept alive never exits: a long wait makes a loaded machine no reason to fail.
     const env = { CK_DIR: join(root, 'ck'), OUT_DIR: join(root, 'out'), COUNT: String(COUNT), WEIR_WORKER_EXIT_WAIT_MS: '10000' };
-    const job = startChildJob(JOB, env, nodeArgs);
+    const job = startChildJob(JOB, env, nodeArgs, { built });
     expect(await job.exited, job.stderr()).toBe(0);
     expect(job.stderr()).toMatch(/running the subtasks on 2 worker threads/);
     expect(job.stderr()).not.toMatch(/did not exit within/);
@@ -35,5 +37,7 @@ describe('a bounded job on worker threads', () => {
     expect(dropped).toEqual(nodeArgs.length === 0 ? [] : [expect.stringContaining('--max-semi-space-size=32')]);
     const out = (await readCommitted<Counted>(join(root, 'out'))).sort((a, b) => a.i - b.i);
     expect(out).toEqual(expectedCounts(COUNT, 20));
+    // Which Weir the threads preloaded, if any (the sources are not: tsx must load them).
+    expect(job.stderr()).toMatch(built ? /"preload":"file:[^"]*\/packages\/core\/dist\/bundle\.js"/ : /"preload":null/);
   }, 60_000);
 });

@@ -19,6 +19,7 @@ import type { Deployment } from './deployment.ts';
 import { ThreadedAttempt } from './threaded-attempt.ts';
 import { EXIT_WAIT_MS, WorkerPool, WorkerStartError, type WorkerEntry } from '../runtime/threads/worker-pool.ts';
 import { graphFingerprint } from '../runtime/threads/task-manager.ts';
+import { builtWeir } from '../runtime/threads/worker-bootstrap.ts';
 import { AttemptGateway } from './attempt-gateway.ts';
 import { recoverCheckpoints, restoreLatest } from './checkpoint-recovery.ts';
 import { ExecutionAttempt } from './execution-attempt.ts';
@@ -156,7 +157,8 @@ export class JobRun {
       // The threads load the job file while this thread restores.
       if (this.#pool !== undefined) {
         this.#pool.start();
-        this.logger.info({ threads: this.#pool.size, subtasks: this.graph.subtasks.length }, `running the subtasks on ${this.#pool.size} worker threads`);
+        const fields = { threads: this.#pool.size, subtasks: this.graph.subtasks.length, preload: builtWeir() };
+        this.logger.info(fields, `running the subtasks on ${this.#pool.size} worker threads`);
       }
       this.#historyWriter = await this.#openHistory(cp, held);
       // On worker threads each thread decodes its own subtasks' keyed state: this thread decodes

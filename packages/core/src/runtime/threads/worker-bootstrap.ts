@@ -82,8 +82,11 @@ function resolveTsx(required: boolean): string | null {
   }
 }
 
-/** Where this thread finds `@weir/core`, when that is built JavaScript (not the sources, as under the `development` condition). */
-function builtWeir(): string | null {
+/**
+ * What worker threads import before tsx: where this thread finds `@weir/core` when that is built
+ * JavaScript, null when it is the sources (the `development` condition; tsx must load those).
+ */
+export function builtWeir(): string | null {
   try {
     const url = import.meta.resolve('@weir/core');
     return url.endsWith('.js') ? url : null;
