@@ -26,7 +26,9 @@ import type { OutputTag } from './output-tag.ts';
 import { WatermarkStrategy } from './watermarks/watermark-strategy.ts';
 import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 import { IntervalJoin } from './interval-join.ts';
-import type { WindowAssigner } from './windowing/window-assigner.ts';
+import { globalWindows, type WindowAssigner } from './windowing/window-assigner.ts';
+import { countTrigger, purgingTrigger, type Trigger } from './windowing/trigger.ts';
+import { countEvictor, type Evictor } from './windowing/evictor.ts';
 import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.ts';
 import { CoGroupedStreams, JoinedStreams } from './windowing/co-grouped-streams.ts';
 import { checkDedupeOptions, DedupeFunction, type DedupeId, type DedupeOptions } from './queue/dedupe.ts';
@@ -193,6 +195,11 @@ export class DataStream<T> {
     return new AllWindowedStream<T>(assigner, <R>(name: string, spec: OperatorSpec) => keyed.transform<R>(name, spec).setParallelism(1));
   }
 
+  /** Windows of the whole stream by count (Flink's `countWindowAll`), in one subtask: see {@link KeyedStream.countWindow}. */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T> {
+    return countWindowOf(this.windowAll(globalWindows()), size, slide);
+  }
+
   /** Writes the stream to a sink. */
   sinkTo(sink: Sink<T>): DataStreamSink<T> {
     const t = this.#physical('sink', 'Sink', { kind: 'sink', sink: sink as Sink<unknown> });
@@ -328,6 +335,16 @@ export class KeyedStream<K extends Key, T> extends DataStream<T> {
   }
 
   /**
+   * Windows of each key's records by count (Flink's `countWindow`): every `size` records of a key
+   * make a window; with `slide`, a window of the last `size` records fires every `slide` records.
+   * Built as `globalWindows()` with a count trigger (and a count evictor when sliding).
+   * @example `orders.keyBy((o) => o.customer).countWindow(10).aggregate(avgAmount)`
+   */
+  countWindow(size: number, slide?: number): WindowedStream<K, T> {
+    return countWindowOf(this.window(globalWindows()), size, slide);
+  }
+
+  /**
    * Drops a record whose `id` was already seen for its key within `options.ttl` ms (processing
    * time), in checkpointed keyed state: after a crash and restore no id passes twice, and a rescale
    * moves each key's ids with it. Key by what ids are unique within (a customer, or the id itself).
@@ -402,4 +419,12 @@ export class DataStreamSink<T> {
     this.transformation.chainable = false;
     return this;
   }
+}
+
+/** `size` records per window, firing every `slide` records (default: each window once, when full). */
+function countWindowOf<W extends { trigger(t: Trigger<never>): W; evictor(e: Evictor<never>): W }>(windowed: W, size: number, slide?: number): W {
+  const n = requireInteger('countWindow size', size, 1);
+  if (slide === undefined) return windowed.trigger(purgingTrigger(countTrigger(n)));
+  const every = requireInteger('countWindow slide', slide, 1);
+  return windowed.evictor(countEvictor(n)).trigger(countTrigger(every));
 }

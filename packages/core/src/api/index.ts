@@ -31,13 +31,29 @@ export {
   slidingProcessingTime,
   eventTimeSessions,
   processingTimeSessions,
+  globalWindows,
+  GLOBAL_WINDOW,
   assignWindows,
   type WindowAssigner,
   type TumblingWindows,
   type SlidingWindows,
   type SessionWindows,
+  type GlobalWindows,
 } from './windowing/window-assigner.ts';
 export { maxTimestamp, windowStart, type TimeWindow } from './windowing/time-window.ts';
+export {
+  eventTimeTrigger,
+  processingTimeTrigger,
+  countTrigger,
+  continuousEventTimeTrigger,
+  continuousProcessingTimeTrigger,
+  purgingTrigger,
+  neverTrigger,
+  type Trigger,
+  type TriggerContext,
+  type TriggerResult,
+} from './windowing/trigger.ts';
+export { countEvictor, timeEvictor, type Evictor, type TimestampedValue } from './windowing/evictor.ts';
 export { mergeWindows, type MergedWindow } from './windowing/merge-windows.ts';
 export { ProcessWindowFunction, ProcessAllWindowFunction, type WindowContext } from './windowing/window-functions.ts';
 export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.ts';

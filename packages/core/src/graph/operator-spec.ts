@@ -7,6 +7,8 @@ import type {
   ProcessFunction,
   ProcessJoinFunction,
 } from '../api/functions.ts';
+import type { Trigger } from '../api/windowing/trigger.ts';
+import type { Evictor } from '../api/windowing/evictor.ts';
 import type { WatermarkStrategy } from '../api/watermarks/watermark-strategy.ts';
 import type { WindowAssigner } from '../api/windowing/window-assigner.ts';
 import type { ProcessWindowFunction } from '../api/windowing/window-functions.ts';
@@ -52,6 +54,10 @@ export interface WindowSpec {
   readonly allowedLateness: number;
   /** Side output for records too late for any window; `undefined`: they are dropped (and counted). */
   readonly lateTag: string | undefined;
+  /** When windows fire, instead of at their end (`.trigger(t)`). */
+  readonly trigger?: Trigger<unknown>;
+  /** What leaves a window when it fires (`.evictor(e)`). */
+  readonly evictor?: Evictor<unknown>;
 }
 
 /** `a.intervalJoin(b).between(lower, upper)`: pairs with `a.ts + lower ≤ b.ts ≤ a.ts + upper`. */

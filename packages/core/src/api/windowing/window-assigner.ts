@@ -6,7 +6,7 @@ import { windowStart, type TimeWindow } from './time-window.ts';
  * {@link slidingEventTime}, {@link eventTimeSessions} and their processing-time twins; each is
  * plain data plus pure functions, and each kind has its own operator.
  */
-export type WindowAssigner = TumblingWindows | SlidingWindows | SessionWindows;
+export type WindowAssigner = TumblingWindows | SlidingWindows | SessionWindows | GlobalWindows;
 
 /** Fixed-size windows that do not overlap: every record is in exactly one. */
 export interface TumblingWindows {
@@ -31,6 +31,25 @@ export interface SessionWindows {
   readonly kind: 'session';
   readonly timeDomain: TimeDomain;
   readonly gap: number;
+}
+
+/**
+ * One window per key that never ends ({@link GLOBAL_WINDOW}), for windows a trigger cuts (Flink's
+ * GlobalWindows): it fires only as its trigger says, so give it one (`countWindow(n)` does).
+ * Records keep their event time when they have one; otherwise the wall clock stands in for it.
+ */
+export interface GlobalWindows {
+  readonly kind: 'global';
+  /** The window never ends, so no time is late for it: records are never dropped as late. */
+  readonly timeDomain: 'processing-time';
+}
+
+/** The one window of {@link globalWindows}: all of time. What it emits carries the time +Infinity. */
+export const GLOBAL_WINDOW: TimeWindow = Object.freeze({ start: -Infinity, end: Infinity });
+
+/** @example `keyed.window(globalWindows()).trigger(purgingTrigger(countTrigger(100)))` */
+export function globalWindows(): GlobalWindows {
+  return { kind: 'global', timeDomain: 'processing-time' };
 }
 
 /** Tumbling windows of `size` ms in event time. @example `tumblingEventTime({ size: 60_000 })` */
@@ -79,6 +98,8 @@ export function assignWindows(assigner: WindowAssigner, timestamp: number): Time
     }
     case 'session':
       return [{ start: timestamp, end: timestamp + assigner.gap }];
+    case 'global':
+      return [GLOBAL_WINDOW];
   }
 }
 

@@ -1,9 +1,11 @@
 import type { OperatorSpec, WindowContents } from '../../graph/operator-spec.ts';
 import type { Key } from '../../state/key.ts';
-import { requireInteger } from '../../util/config-error.ts';
+import { ConfigError, requireInteger } from '../../util/config-error.ts';
 import type { DataStream } from '../data-stream.ts';
 import type { AggregateFunction, Collector, ReduceFunction } from '../functions.ts';
 import type { OutputTag } from '../output-tag.ts';
+import type { Evictor } from './evictor.ts';
+import type { Trigger } from './trigger.ts';
 import type { WindowAssigner } from './window-assigner.ts';
 import type { ProcessAllWindowFunction, ProcessWindowFunction, WindowContext } from './window-functions.ts';
 
@@ -31,6 +33,8 @@ type AddOperator = <R>(name: string, spec: OperatorSpec) => DataStream<R>;
 export class WindowedStream<K extends Key, T> {
   #allowedLateness = 0;
   #lateTag: string | undefined;
+  #trigger: Trigger<T> | undefined;
+  #evictor: Evictor<T> | undefined;
 
   constructor(
     readonly assigner: WindowAssigner,
@@ -50,6 +54,34 @@ export class WindowedStream<K extends Key, T> {
   sideOutputLateData(tag: OutputTag<T>): this {
     this.#lateTag = tag.id;
     return this;
+  }
+
+  /**
+   * Decides when windows fire (and purge) instead of at their end (Flink's `trigger`): see
+   * {@link Trigger} and the built-in `countTrigger`, `continuousEventTimeTrigger`,
+   * `purgingTrigger`, .... Not on session windows.
+   */
+  trigger(trigger: Trigger<T>): this {
+    this.#notOnSessions('trigger');
+    this.#trigger = trigger;
+    return this;
+  }
+
+  /**
+   * Removes records from each window when it fires, before or after the window function
+   * (Flink's `evictor`): see `countEvictor` and `timeEvictor`. The window then keeps every record,
+   * and a `reduce` or `aggregate` runs over what stays at each firing. Not on session windows.
+   */
+  evictor(evictor: Evictor<T>): this {
+    this.#notOnSessions('evictor');
+    this.#evictor = evictor;
+    return this;
+  }
+
+  #notOnSessions(option: 'trigger' | 'evictor'): void {
+    if (this.assigner.kind === 'session') {
+      throw new ConfigError(option, `${option}() is not supported on session windows (merging windows would need the ${option} to merge too): use tumbling, sliding or global windows`);
+    }
   }
 
   /**
@@ -81,6 +113,8 @@ export class WindowedStream<K extends Key, T> {
       windowFunction: windowFn as ProcessWindowFunction<unknown, unknown, Key> | undefined,
       allowedLateness: this.#allowedLateness,
       lateTag: this.#lateTag,
+      trigger: this.#trigger as Trigger<unknown> | undefined,
+      evictor: this.#evictor as Evictor<unknown> | undefined,
     });
   }
 }
@@ -100,6 +134,16 @@ export class AllWindowedStream<T> {
 
   sideOutputLateData(tag: OutputTag<T>): this {
     this.#windowed.sideOutputLateData(tag);
+    return this;
+  }
+
+  trigger(trigger: Trigger<T>): this {
+    this.#windowed.trigger(trigger);
+    return this;
+  }
+
+  evictor(evictor: Evictor<T>): this {
+    this.#windowed.evictor(evictor);
     return this;
   }
 

@@ -13,6 +13,7 @@ import type { OperatorContext, StreamOperator } from './stream-operator.ts';
 import { TimestampsAndWatermarksOperator } from './timestamps-and-watermarks-operator.ts';
 import { AlignedWindowOperator } from './window/aligned-window-operator.ts';
 import { SessionWindowOperator } from './window/session-window-operator.ts';
+import { TriggerWindowOperator } from './window/trigger-window-operator.ts';
 
 /** Builds one subtask's operator from what the API described. */
 export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output: Output<unknown>): StreamOperator<unknown> {
@@ -31,6 +32,7 @@ export function createOperator(spec: OperatorSpec, ctx: OperatorContext, output:
       return new KeyedProcessOperator(ctx, output, copyPerSubtask(spec.fn));
     case 'window': {
       const own = { ...spec, windowFunction: spec.windowFunction === undefined ? undefined : copyPerSubtask(spec.windowFunction) };
+      if (spec.trigger !== undefined || spec.evictor !== undefined || spec.assigner.kind === 'global') return new TriggerWindowOperator(ctx, output, own);
       return spec.assigner.kind === 'session' ? new SessionWindowOperator(ctx, output, own) : new AlignedWindowOperator(ctx, output, own);
     }
     case 'coProcess':
