@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startChildJob } from '../support/child-job.ts';
+import { killPointOf, restoredFromCheckpoint, startChildJob } from '../support/child-job.ts';
 import { readCommitted } from '../support/file-sink-output.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 import { expectedCounts, countedKey } from '../support/keyed-count.ts';
@@ -48,38 +48,38 @@ describe('a keyed count killed with SIGKILL at random moments', () => {
         COLUMNS_FROM: columnsFrom,
       };
       let killed = 0;
+      let restored = 0;
       const log: string[] = [];
       while (killed < kills) {
         const job = startChildJob(JOB, env);
-        // Half the kills land at a random moment, half just after a checkpoint was triggered
-        // (while snapshots are written and the metadata is finalized).
-        const duringCheckpoint = random() < 0.5;
-        const delay = duringCheckpoint ? Math.floor(random() * 15) : 200 + Math.floor(random() * 1200);
-        const killPoint = duringCheckpoint
-          ? job.waitFor(/checkpoint triggered/).then(() => new Promise((r) => setTimeout(r, delay)))
-          : new Promise((r) => setTimeout(r, delay));
-        const outcome = await Promise.race([killPoint.then(() => 'kill' as const), job.exited.then(() => 'exited' as const)]);
+        const kill = killPointOf(job, random, killed === 0);
+        const outcome = await Promise.race([kill.due.then(() => 'kill' as const), job.exited.then(() => 'exited' as const)]);
         if (outcome === 'exited') {
           const code = await job.exited;
           if (code !== 0) throw new Error(`child exited with ${code} before the kill:\n${job.stderr()}`);
+          if (restoredFromCheckpoint(job)) restored++;
           break; // finished before we could kill it: the output must already be complete
         }
         job.kill();
         await job.exited;
         killed++;
-        log.push(`${duringCheckpoint ? 'after checkpoint trigger +' : 'at +'}${delay} ms`);
+        if (restoredFromCheckpoint(job)) restored++;
+        log.push(kill.description);
       }
       const last = startChildJob(JOB, env);
       const code = await last.exited;
       expect(code, `final run failed:\n${last.stderr()}`).toBe(0);
+      if (restoredFromCheckpoint(last)) restored++;
 
       const output = await readCommitted<Out>(env.OUT_DIR);
       const actual = output.map((o) => `${o.k}:${o.n}:${o.i}`).sort();
       const expected = expectedOutput(count, keys);
       // Record by record: nothing lost, nothing doubled.
-      expect(actual.length, `kills: ${log.join(', ')}`).toBe(expected.length);
+      expect(actual.length, `seed ${seed}; kills: ${log.join(', ')}`).toBe(expected.length);
       expect(actual).toEqual(expected);
       expect(killed).toBeGreaterThan(0);
+      // Runs restored from checkpoints (a test whose every run started afresh would prove little).
+      expect(restored, `seed ${seed}; kills: ${log.join(', ')}`).toBeGreaterThan(0);
       // No orphan stages left once the job finished.
       expect(await readdir(join(env.OUT_DIR, '.staging'))).toEqual([]);
     },

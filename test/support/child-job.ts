@@ -50,3 +50,34 @@ export function startChildJob(file: string, env: Record<string, string>, nodeArg
     },
   };
 }
+
+/** Where a crash test kills a run (see {@link killPointOf}). */
+export interface KillPoint {
+  /** Resolves when the run is due to be killed. */
+  readonly due: Promise<void>;
+  /** For the test's log: `after a checkpoint completed +120 ms`. */
+  readonly description: string;
+}
+
+/**
+ * A kill point for `child` from `random`: a third of the time shortly after a checkpoint
+ * completed, a third while one is taken (just after its trigger), a third at any moment once the
+ * tasks run. With `afterCheckpoint` always the first (the first kill of a test, so that the runs
+ * after it restore from a checkpoint, which the test can then check they did).
+ */
+export function killPointOf(child: ChildJob, random: () => number, afterCheckpoint = false): KillPoint {
+  const r = afterCheckpoint ? 0 : random();
+  const [what, after, delay] =
+    r < 0.35
+      ? ['after a checkpoint completed', /"msg":"checkpoint completed"/, Math.floor(random() * 400)]
+      : r < 0.7
+        ? ['after checkpoint trigger', /checkpoint triggered/, Math.floor(random() * 15)]
+        : ['after tasks running', /"msg":"tasks running"/, Math.floor(random() * 1000)];
+  return {
+    due: child.waitFor(after).then(() => new Promise<void>((resolve) => setTimeout(resolve, delay))),
+    description: `${what} +${delay} ms`,
+  };
+}
+
+/** Whether a run restored from a checkpoint (it logged so). */
+export const restoredFromCheckpoint = (child: ChildJob): boolean => /"msg":"restoring from checkpoint/.test(child.stderr());

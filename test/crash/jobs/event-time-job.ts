@@ -1,15 +1,18 @@
 /**
  * The event-time job the crash tests kill: a deterministic generator of records out of order
- * (within the watermark bound) → tumbling, sliding and session windows per key, and event timers
- * per key in a KeyedProcessFunction → the exactly-once file sink. Every output line is known in
+ * (within the watermark bound) → tumbling, sliding and session windows per key; count windows and
+ * tumbling windows with a purging count trigger; or event timers per key in a KeyedProcessFunction
+ * → the exactly-once file sink. Every output line is known in
  * advance (see event-time-model.ts), so a run killed at any point and restarted, at any
  * parallelism, must commit exactly those lines, each once.
  *
  * Configured by environment: CK_DIR, OUT_DIR, COUNT, KEYS, RATE, PARALLELISM, WORKERS, INTERVAL, JOB
- * ('windows' or 'timers').
+ * ('windows', 'count-windows' or 'timers').
  */
 import {
+  countTrigger,
   fileSink,
+  purgingTrigger,
   generatorSource,
   KeyedProcessFunction,
   MapStateDescriptor,
@@ -25,7 +28,21 @@ import {
 } from '@weir/core';
 import { pino } from 'pino';
 import { requiredEnv as env } from '../../support/keyed-count.ts';
-import { BOUND, BUCKET, ECHO, record, SESSIONS, SLIDING, TUMBLING, type Ev, type Out } from './event-time-model.ts';
+import {
+  BOUND,
+  BUCKET,
+  COUNT_SIZE,
+  ECHO,
+  record,
+  SESSIONS,
+  SLIDING,
+  SLIDING_COUNT,
+  SLIDING_EVERY,
+  TUMBLING,
+  TUMBLING_BY,
+  type Ev,
+  type Out,
+} from './event-time-model.ts';
 
 const keys = Number(env('KEYS', '20'));
 const e = StreamEnvironment.create({
@@ -43,6 +60,8 @@ const events = e
     watermarks.boundedOutOfOrderness<Ev>((r) => r.t, BOUND),
   )
   .uid('source');
+// Count windows depend on the order of a key's records: one source subtask keeps it.
+if (env('JOB', 'windows') === 'count-windows') events.setParallelism(1);
 
 const countAndSum: AggregateFunction<Ev, [number, number], [number, number]> = {
   create: () => [0, 0],
@@ -52,7 +71,9 @@ const countAndSum: AggregateFunction<Ev, [number, number], [number, number]> = {
 };
 const emit = (w: Out['w']) => ({
   process(k: string, ctx: WindowContext, [[n, sum]]: readonly [number, number][], out: Collector<Out>) {
-    out.collect({ w, k, start: ctx.window.start, end: ctx.window.end, n, sum });
+    // The global window as [0, 0): JSON has no infinities.
+    const global = ctx.window.end === Infinity;
+    out.collect({ w, k, start: global ? 0 : ctx.window.start, end: global ? 0 : ctx.window.end, n, sum });
   },
 });
 
@@ -97,6 +118,16 @@ if (env('JOB', 'windows') === 'windows') {
   const sliding = events.keyBy((r) => r.k).window(SLIDING).aggregate(countAndSum, emit('sliding')).uid('sliding');
   const sessions = events.keyBy((r) => r.k).window(SESSIONS).aggregate(countAndSum, emit('session')).uid('sessions');
   tumbling.union(sliding, sessions).sinkTo(sink).uid('sink');
+} else if (env('JOB', 'windows') === 'count-windows') {
+  const counts = keyed.countWindow(COUNT_SIZE).aggregate(countAndSum, emit('count')).uid('count');
+  const sliding = events.keyBy((r) => r.k).countWindow(SLIDING_COUNT, SLIDING_EVERY).aggregate(countAndSum, emit('count-sliding')).uid('count-sliding');
+  const byFour = events
+    .keyBy((r) => r.k)
+    .window(TUMBLING)
+    .trigger(purgingTrigger(countTrigger(TUMBLING_BY)))
+    .aggregate(countAndSum, emit('tumbling-by-4'))
+    .uid('tumbling-by-4');
+  counts.union(sliding, byFour).sinkTo(sink).uid('sink');
 } else {
   keyed.process(new BucketTimers()).uid('timers').sinkTo(sink).uid('sink');
 }

@@ -23,7 +23,7 @@ export interface Ev {
 
 /** One line of output: a window's count and sum of indices, or a timer's count. */
 export interface Out {
-  readonly w: 'tumbling' | 'sliding' | 'session' | 'timer' | 'echo';
+  readonly w: 'tumbling' | 'sliding' | 'session' | 'timer' | 'echo' | 'count' | 'count-sliding' | 'tumbling-by-4';
   readonly k: string;
   readonly start: number;
   readonly end: number;
@@ -41,6 +41,44 @@ export function record(keys: number): (i: number) => Ev {
     const delay = (Math.imul(i + 1, 2654435761) >>> 0) % (BOUND + 1);
     return { k: `k${i % keys}`, i, t: i * 10 + Math.floor(i / 500) * 5_000 - delay };
   };
+}
+
+/** The count-windows job: `countWindow(COUNT_SIZE)`, `countWindow(SLIDING_COUNT, SLIDING_EVERY)`, and tumbling windows purged every TUMBLING_BY records. */
+export const COUNT_SIZE = 5;
+export const SLIDING_COUNT = 6;
+export const SLIDING_EVERY = 3;
+export const TUMBLING_BY = 4;
+
+/**
+ * Every output line of an uninterrupted run of the count-windows job, whose source runs at
+ * parallelism 1, so that each key's records reach its window in index order. The global window
+ * is written as [0, 0) (JSON has no infinities).
+ */
+export function expectedCountWindows(count: number, keys: number): string[] {
+  const make = record(keys);
+  const out: Out[] = [];
+  const line = (w: Out['w'], k: string, start: number, end: number, rs: readonly Ev[]) =>
+    out.push({ w, k, start, end, n: rs.length, sum: rs.reduce((s, r) => s + r.i, 0) });
+  const perKey = new Map<string, Ev[]>();
+  for (let i = 0; i < count; i++) {
+    const e = make(i);
+    let list = perKey.get(e.k);
+    if (list === undefined) perKey.set(e.k, (list = []));
+    list.push(e);
+  }
+  for (const [k, rs] of perKey) {
+    for (let n = COUNT_SIZE; n <= rs.length; n += COUNT_SIZE) line('count', k, 0, 0, rs.slice(n - COUNT_SIZE, n));
+    for (let n = SLIDING_EVERY; n <= rs.length; n += SLIDING_EVERY) line('count-sliding', k, 0, 0, rs.slice(Math.max(0, n - SLIDING_COUNT), n));
+    const byWindow = new Map<number, Ev[]>();
+    for (const r of rs) {
+      const w = assignWindows(TUMBLING, r.t)[0];
+      let inside = byWindow.get(w.start);
+      if (inside === undefined) byWindow.set(w.start, (inside = []));
+      inside.push(r);
+      if (inside.length % TUMBLING_BY === 0) line('tumbling-by-4', k, w.start, w.end, inside.slice(-TUMBLING_BY));
+    }
+  }
+  return out.map(outKey).sort();
 }
 
 export const outKey = (o: Out): string => `${o.w} ${o.k} ${o.start} ${o.end} ${o.n} ${o.sum}`;

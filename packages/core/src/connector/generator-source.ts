@@ -60,6 +60,8 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
   readonly #next: number[];
   #current = 0;
   #emitted = 0;
+  /** Whether every split's output was created (at the first poll). */
+  #announced = false;
   #startedAt = 0;
 
   constructor(
@@ -91,6 +93,12 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
       if (due < budget) budget = due;
     }
     const n = this.#next.length;
+    if (!this.#announced) {
+      // Every split is known before any record: a split that has not emitted yet holds event time
+      // back (its output's watermark is -∞), rather than another split's records making its own late.
+      this.#announced = true;
+      for (let j = 0; j < n; j++) if (this.#next[j] < this.count) output.createOutputForSplit?.(String(this.#splitIds[j]));
+    }
     // Round-robin over the splits this reader owns, a whole poll's worth from one split at a time.
     for (let tried = 0; tried < n && budget > 0; tried++) {
       const j = this.#current;
@@ -109,7 +117,9 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
         this.#next[j] = i;
         if (i >= end) output.releaseOutputForSplit?.(String(this.#splitIds[j]));
       }
-      if (budget > 0 || i >= end) this.#current = j + 1 === n ? 0 : j + 1;
+      // The next turn is the next split's, whether this one finished or used up the poll: staying
+      // on a split until it ends would starve the others (and, with event time, make their records late).
+      this.#current = j + 1 === n ? 0 : j + 1;
     }
     return this.#hasMore() ? 'more' : 'end';
   }
