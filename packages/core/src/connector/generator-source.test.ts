@@ -46,7 +46,7 @@ describe('generatorSource with several splits in one reader (restored at a lower
     // 512 records a poll: split 0, split 1, split 0, split 1.
     expect(splitOf.length).toBe(4 * 512);
     for (let poll = 0; poll < 4; poll++) expect(new Set(splitOf.slice(poll * 512, (poll + 1) * 512))).toEqual(new Set([String(poll % 2)]));
-    expect(reader.snapshotState!()).toEqual([
+    expect(reader.snapshotState!(1)).toEqual([
       { split: 0, splits: 2, next: 2 * 1024 },
       { split: 1, splits: 2, next: 1 + 2 * 1024 },
     ]);
