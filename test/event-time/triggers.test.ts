@@ -37,9 +37,10 @@ import type { WindowContents, WindowSpec } from '../../packages/core/src/graph/o
 import { KeyedOperatorHarness } from '../../packages/core/src/runtime/operators/testing/keyed-operator-harness.ts';
 import { tempDirs, waitUntil } from '../support/checkpoint-jobs.ts';
 import { seededRandom } from '../support/seeded-random.ts';
-import { environment } from './event-time-support.ts';
+import { environment, everyRecord } from './event-time-support.ts';
 
 const LATE = 'late';
+const show = (e: unknown): string => (typeof e === 'object' && e !== null ? JSON.stringify(e) : String(e));
 
 /** A window operator that emits `key[start,end)=contents` (contents: the records, joined). */
 function windowHarness(
@@ -51,7 +52,7 @@ function windowHarness(
     assigner,
     contents: options.contents ?? { type: 'list' },
     windowFunction: {
-      process: (key, ctx, elements, out) => out.collect(`${String(key)}[${ctx.window.start},${ctx.window.end})=${elements.join(',')}`),
+      process: (key, ctx, elements, out) => out.collect(`${String(key)}[${ctx.window.start},${ctx.window.end})=${elements.map(show).join(',')}`),
     },
     allowedLateness: options.lateness ?? 0,
     lateTag: LATE,
@@ -62,23 +63,38 @@ function windowHarness(
 }
 
 const sum = { type: 'reduce', reduce: (a: unknown, b: unknown) => (a as number) + (b as number) } as const;
+const LIST = { type: 'list' } as const;
+const AVERAGE = {
+  type: 'aggregate',
+  aggregate: {
+    create: () => [0, 0],
+    add: (acc: unknown, v: unknown) => [(acc as number[])[0] + (v as number), (acc as number[])[1] + 1],
+    result: (acc: unknown) => (acc as number[])[0] / (acc as number[])[1],
+  },
+} as WindowContents;
+
+/** Timers still pending in a harness's operator. */
+function timersLeft(h: KeyedOperatorHarness): number {
+  const timers = (h.operator as unknown as { timers: { eventTimers: number; processingTimers: number } }).timers;
+  return timers.eventTimers + timers.processingTimers;
+}
 
 describe('the trigger window operator with the default triggers', () => {
   // The same random input through the built-in operator and through the trigger operator (forced by
   // giving the default trigger explicitly): the same output, side output and times, in the same order.
-  for (const [name, assigner, trigger, lateness] of [
-    ['tumbling event time', tumblingEventTime({ size: 10 }), eventTimeTrigger(), 0],
-    ['tumbling event time, lateness 7', tumblingEventTime({ size: 10 }), eventTimeTrigger(), 7],
-    ['sliding event time', slidingEventTime({ size: 10, slide: 5 }), eventTimeTrigger(), 0],
-    ['sliding event time, lateness 3', slidingEventTime({ size: 12, slide: 4, offset: 1 }), eventTimeTrigger(), 3],
-    ['tumbling processing time', tumblingProcessingTime({ size: 10 }), processingTimeTrigger(), 0],
-    ['sliding processing time', slidingProcessingTime({ size: 10, slide: 5 }), processingTimeTrigger(), 0],
+  for (const [name, assigner, trigger, lateness, contents] of [
+    ['tumbling event time', tumblingEventTime({ size: 10 }), eventTimeTrigger(), 0, sum],
+    ['tumbling event time, lateness 7, every record', tumblingEventTime({ size: 10 }), eventTimeTrigger(), 7, LIST],
+    ['sliding event time, aggregate', slidingEventTime({ size: 10, slide: 5 }), eventTimeTrigger(), 0, AVERAGE],
+    ['sliding event time, lateness 3', slidingEventTime({ size: 12, slide: 4, offset: 1 }), eventTimeTrigger(), 3, sum],
+    ['tumbling processing time, every record', tumblingProcessingTime({ size: 10 }), processingTimeTrigger(), 0, LIST],
+    ['sliding processing time', slidingProcessingTime({ size: 10, slide: 5 }), processingTimeTrigger(), 0, sum],
   ] as const) {
     it(`agrees with the built-in operator: ${name}`, async () => {
       for (const seed of [1, 2, 3]) {
         const next = seededRandom(seed * 7919);
-        const builtIn = await windowHarness(assigner, { lateness, contents: sum });
-        const triggered = await windowHarness(assigner, { lateness, contents: sum, trigger: trigger as Trigger<unknown> });
+        const builtIn = await windowHarness(assigner, { lateness, contents });
+        const triggered = await windowHarness(assigner, { lateness, contents, trigger: trigger as Trigger<unknown> });
         let now = 0;
         let watermark = -Infinity;
         for (let step = 0; step < 600; step++) {
@@ -104,9 +120,11 @@ describe('the trigger window operator with the default triggers', () => {
         }
         expect(triggered.output).toEqual(builtIn.output);
         expect(builtIn.output.length).toBeGreaterThan(20);
-        // Every window cleaned up, with the timers that named it: no state left behind.
-        expect(triggered.backend.numKeys()).toBe(0);
-        expect(builtIn.backend.numKeys()).toBe(0);
+        // Every window cleaned up, with the timers that named it: no state or timer left behind.
+        for (const h of [triggered, builtIn]) {
+          expect(h.backend.numKeys()).toBe(0);
+          expect(timersLeft(h)).toBe(0);
+        }
       }
     });
   }
@@ -194,8 +212,10 @@ describe('continuous triggers', () => {
     h.process('a', 3, 40);
     h.watermark(75);
     expect(h.take()).toEqual(['a[0,100)=1,2,3']); // at 60
+    h.watermark(90);
+    expect(h.take()).toEqual(['a[0,100)=1,2,3']);
     h.watermark(99);
-    expect(h.take()).toEqual(['a[0,100)=1,2,3', 'a[0,100)=1,2,3']); // at 90, and at the end
+    expect(h.take()).toEqual(['a[0,100)=1,2,3']); // at its end
     // Cleaned up at its end: nothing more for it, and a later window starts over (first at 180).
     h.process('a', 4, 150);
     h.watermark(179);
@@ -217,10 +237,67 @@ describe('continuous triggers', () => {
     h.process('a', 2);
     h.advanceProcessingTime(60);
     expect(h.take()).toEqual(['a[0,100)=1,2']); // at 50
-    h.advanceProcessingTime(100); // at 75, and at the end
+    h.advanceProcessingTime(100); // the harness's clock passes 75, then 100: two firings
     expect(h.take()).toEqual(['a[0,100)=1,2', 'a[0,100)=1,2']);
     h.advanceProcessingTime(1000);
     expect(h.take()).toEqual([]);
+  });
+});
+
+describe('trigger timers and state', () => {
+  it('gives windows that want the same time each their own firing (sliding windows, one continuous trigger)', async () => {
+    const h = await windowHarness(slidingEventTime({ size: 100, slide: 50 }), { trigger: continuousEventTimeTrigger(30) });
+    h.process('a', 1, 55); // in [0,100) and [50,150): both next fire at 60, then 90
+    h.watermark(60);
+    expect(h.take().sort()).toEqual(['a[0,100)=1', 'a[50,150)=1']);
+    h.watermark(90);
+    expect(h.take().sort()).toEqual(['a[0,100)=1', 'a[50,150)=1']);
+    h.watermark(99);
+    expect(h.take()).toEqual(['a[0,100)=1']);
+    h.watermark(120);
+    expect(h.take()).toEqual(['a[50,150)=1']);
+    h.watermark(149);
+    expect(h.take()).toEqual(['a[50,150)=1']);
+    expect(h.backend.numKeys()).toBe(0);
+    expect(timersLeft(h)).toBe(0);
+  });
+
+  it('ends at the end of input: a continuous trigger on the global window fires once more, not forever', async () => {
+    const env = environment();
+    const out = collectSink<number>();
+    env
+      .fromSource(collectionSource(Array.from({ length: 50 }, (_, i) => i * 10)), everyRecord<number>((t) => t))
+      .keyBy(() => 'all')
+      .window(globalWindows())
+      .trigger(continuousEventTimeTrigger(100))
+      .aggregate({ create: () => 0, add: (n: number) => n + 1, result: (n) => n })
+      .sinkTo(out);
+    await env.execute();
+    // At 100, 200, 300, 400 of event time (each passed once the record at +10 brought the
+    // watermark past it), then once at the end of input.
+    expect(out.values).toEqual([12, 22, 32, 42, 50]);
+  });
+
+  it('cleans a window up even when its trigger deleted the timer the cleanup shares, and whatever state the trigger left', async () => {
+    // Fires on every second record and cancels the end-of-window firing; its clear forgets its counter.
+    const everySecond: Trigger<unknown> = {
+      onElement(_e, _t, window, ctx) {
+        ctx.deleteEventTimeTimer(window.end - 1);
+        const n = ctx.getReducingState(countDescriptor);
+        n.add(1);
+        return n.get()! % 2 === 0 ? 'fire' : 'continue';
+      },
+      onEventTime: () => 'continue',
+      onProcessingTime: () => 'continue',
+      clear: () => {},
+    };
+    const h = await windowHarness(tumblingEventTime({ size: 10 }), { trigger: everySecond });
+    for (const t of [1, 2, 3, 11]) h.process('a', t, t);
+    expect(h.take()).toEqual(['a[0,10)=1,2']);
+    h.watermark(100);
+    expect(h.take()).toEqual([]);
+    expect(h.backend.numKeys()).toBe(0);
+    expect(timersLeft(h)).toBe(0);
   });
 });
 
@@ -231,6 +308,17 @@ describe('evictors', () => {
     h.watermark(99);
     // 45 and 50: 30 is 20 before the newest, which is out (as in Flink, the cutoff itself goes).
     expect(h.take()).toEqual(['a[0,100)=95']);
+  });
+
+  it('folds over copies: a reduce that changes its accumulator in place leaves the window’s records as they were', async () => {
+    const h = await windowHarness(globalWindows(), {
+      trigger: countTrigger(1),
+      evictor: countEvictor(3),
+      contents: { type: 'reduce', reduce: (a: unknown, b: unknown) => ((a as { v: number }).v += (b as { v: number }).v, a) },
+    });
+    for (let i = 1; i <= 5; i++) h.process('a', { v: i });
+    // The sums of the last three: 1, 1+2, 1+2+3, 2+3+4, 3+4+5.
+    expect(h.take()).toEqual([1, 3, 6, 9, 12].map((v) => `a[-Infinity,Infinity)={"v":${v}}`));
   });
 
   it('an evictor after firing removes records from the window for its next firing', async () => {

@@ -1,6 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   collectionSource,
+  countEvictor,
+  countTrigger,
+  globalWindows,
+  purgingTrigger,
+  timeEvictor,
+  ValueStateDescriptor,
+  type Trigger,
   eventTimeSessions,
   KeyedProcessFunction,
   OutputTag,
@@ -91,6 +98,24 @@ describe('event-time types flow through the chain', () => {
 
   it('windows a whole stream with windowAll', () => {
     expectTypeOf(numbers.windowAll(tumblingProcessingTime({ size: 1_000 })).reduce((a, b) => a + b)).toEqualTypeOf<DataStream<number>>();
+  });
+
+  it('takes triggers, evictors and count windows, built-in ones kept in variables too', () => {
+    const evictor = countEvictor(3);
+    const trigger = purgingTrigger(countTrigger(10));
+    const windowed = bids.keyBy((b) => b.auction).window(tumblingEventTime({ size: 1_000 })).trigger(trigger).evictor(evictor).evictor(timeEvictor(100));
+    expectTypeOf(windowed).toEqualTypeOf<WindowedStream<number, Bid>>();
+    expectTypeOf(bids.keyBy((b) => b.auction).countWindow(5, 2).reduce((a, b) => (a.price > b.price ? a : b))).toEqualTypeOf<DataStream<Bid>>();
+    expectTypeOf(numbers.countWindowAll(100).aggregate(count)).toEqualTypeOf<DataStream<number>>();
+    const highBids: Trigger<Bid> = {
+      onElement: (b, _ts, _w, ctx) => (b.price > ctx.getState(new ValueStateDescriptor<number>('max', 0)).value()! ? 'fire' : 'continue'),
+      onEventTime: () => 'continue',
+      onProcessingTime: () => 'continue',
+      clear: () => {},
+    };
+    bids.keyBy((b) => b.auction).window(globalWindows()).trigger(highBids);
+    // @ts-expect-error a trigger of other records does not fit
+    bids.keyBy((b) => b.auction).window(globalWindows()).trigger(highBids as unknown as Trigger<Person>);
   });
 
   it('gives onTimer the key type and a timer service in every context', () => {

@@ -53,7 +53,7 @@ export {
   type TriggerContext,
   type TriggerResult,
 } from './windowing/trigger.ts';
-export { countEvictor, timeEvictor, type Evictor, type TimestampedValue } from './windowing/evictor.ts';
+export { countEvictor, timeEvictor, type Evictor, type AnyEvictor, type TimestampedValue } from './windowing/evictor.ts';
 export { mergeWindows, type MergedWindow } from './windowing/merge-windows.ts';
 export { ProcessWindowFunction, ProcessAllWindowFunction, type WindowContext } from './windowing/window-functions.ts';
 export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.ts';

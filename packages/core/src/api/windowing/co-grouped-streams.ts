@@ -1,6 +1,6 @@
 import type { OneInputTransformation } from '../../graph/transformation.ts';
 import type { Key } from '../../state/key.ts';
-import { requireInteger } from '../../util/config-error.ts';
+import { ConfigError, requireInteger } from '../../util/config-error.ts';
 import type { DataStream } from '../data-stream.ts';
 import type { Collector, KeySelector } from '../functions.ts';
 import type { WindowAssigner } from './window-assigner.ts';
@@ -96,8 +96,12 @@ export class TwoStreamsWindow<W> {
     this.#withWindow = withWindow;
   }
 
-  /** The windows records meet in: any assigner (tumbling, sliding, session; event or processing time). */
+  /** The windows records meet in: tumbling, sliding or session, in event or processing time. */
   window(assigner: WindowAssigner): W {
+    if (assigner.kind === 'global') {
+      // Without a trigger (a join takes none) the global window never fires: no output, ever-growing state.
+      throw new ConfigError('window', 'a window join or coGroup needs windows that end: use tumbling, sliding or session windows, not globalWindows()');
+    }
     return this.#withWindow({ ...this.#keys, assigner, allowedLateness: 0 });
   }
 }

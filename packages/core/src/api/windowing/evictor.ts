@@ -19,10 +19,20 @@ export interface Evictor<T> {
   evictAfter?(elements: readonly TimestampedValue<T>[], window: TimeWindow): readonly TimestampedValue<T>[];
 }
 
+/**
+ * An evictor for records of any type (what the built-in evictors are): it keeps or drops records
+ * without looking at their values, so it fits `.evictor(e)` of every windowed stream, whether
+ * passed at once or kept in a variable first.
+ */
+export interface AnyEvictor {
+  evictBefore?<E extends TimestampedValue<unknown>>(elements: readonly E[], window: TimeWindow): readonly E[];
+  evictAfter?<E extends TimestampedValue<unknown>>(elements: readonly E[], window: TimeWindow): readonly E[];
+}
+
 /** Keeps the last `maxCount` records of a window, before the window function runs (or after, with `afterFiring`) (Flink's CountEvictor). */
-export function countEvictor<T = unknown>(maxCount: number, options: { afterFiring?: boolean } = {}): Evictor<T> {
+export function countEvictor(maxCount: number, options: { afterFiring?: boolean } = {}): AnyEvictor {
   const max = requireInteger('countEvictor maxCount', maxCount, 1);
-  const evict = (elements: readonly TimestampedValue<T>[]) => (elements.length <= max ? elements : elements.slice(elements.length - max));
+  const evict = <E>(elements: readonly E[]): readonly E[] => (elements.length <= max ? elements : elements.slice(elements.length - max));
   return options.afterFiring === true ? { evictAfter: evict } : { evictBefore: evict };
 }
 
@@ -30,9 +40,9 @@ export function countEvictor<T = unknown>(maxCount: number, options: { afterFiri
  * Keeps the records within `size` ms of the newest record in the window, before the window
  * function runs (or after, with `afterFiring`) (Flink's TimeEvictor).
  */
-export function timeEvictor<T = unknown>(size: number, options: { afterFiring?: boolean } = {}): Evictor<T> {
-  const keep = requireInteger('timeEvictor size', size, 0);
-  const evict = (elements: readonly TimestampedValue<T>[]) => {
+export function timeEvictor(size: number, options: { afterFiring?: boolean } = {}): AnyEvictor {
+  const keep = requireInteger('timeEvictor size', size, 1);
+  const evict = <E extends TimestampedValue<unknown>>(elements: readonly E[]): readonly E[] => {
     let newest = -Infinity;
     for (const e of elements) if (e.timestamp > newest) newest = e.timestamp;
     return elements.filter((e) => e.timestamp > newest - keep);

@@ -119,7 +119,9 @@ export function countTrigger<T = unknown>(count: number): Trigger<T> {
 /**
  * Fires every `interval` ms of event time while the window is open (at the multiples of the
  * interval, as the watermark passes them), and at the window's end (Flink's
- * ContinuousEventTimeTrigger): early results of long windows.
+ * ContinuousEventTimeTrigger): early results of long windows. Unlike Flink's, when the watermark
+ * jumps over several intervals (or to the end of input) it fires once, not once per interval with
+ * the same contents: on the global window at the end of input Flink's would never stop.
  */
 export function continuousEventTimeTrigger<T = unknown>(interval: number): Trigger<T> {
   const every = requireInteger('continuousEventTimeTrigger interval', interval, 1);
@@ -134,6 +136,12 @@ export function continuousEventTimeTrigger<T = unknown>(interval: number): Trigg
     onEventTime(time, window, ctx) {
       if (time === maxTimestamp(window)) return 'fire';
       if (ctx.getState(next).value() !== time) return 'continue';
+      // Event time jumped past the window's end too (the end of input): its own firing follows in
+      // this same step, with the same contents.
+      if (maxTimestamp(window) <= ctx.currentWatermark()) {
+        ctx.getState(next).clear();
+        return 'continue';
+      }
       scheduleNext(time, every, maxTimestamp(window), ctx, next, 'event');
       return 'fire';
     },
@@ -163,6 +171,11 @@ export function continuousProcessingTimeTrigger<T = unknown>(interval: number): 
     onProcessingTime(time, window, ctx) {
       if (time === window.end) return 'fire';
       if (ctx.getState(next).value() !== time) return 'continue';
+      // The clock is past the window's end too: its own firing follows at once, with the same contents.
+      if (window.end <= ctx.currentProcessingTime()) {
+        ctx.getState(next).clear();
+        return 'continue';
+      }
       scheduleNext(time, every, window.end, ctx, next, 'processing');
       return 'fire';
     },
@@ -177,10 +190,23 @@ function floorMod(x: number, m: number): number {
   return ((x % m) + m) % m;
 }
 
-/** The next firing of a continuous trigger: one interval on, but no later than the window's own firing. */
+/**
+ * The next firing of a continuous trigger: one interval on, or the first interval past `now` (the
+ * watermark or the clock) when time has jumped further (the firings in between would emit the same
+ * contents, one after the other), and no later than the window's own firing. None when time is at
+ * its end (the +∞ watermark of a finished input): the global window would fire forever.
+ */
 function scheduleNext(from: number, every: number, last: number, ctx: TriggerContext, d: ValueStateDescriptor<number>, domain: 'event' | 'processing'): void {
-  const at = Math.min(from + every, last);
-  ctx.getState(d).update(at);
+  const now = domain === 'event' ? ctx.currentWatermark() : ctx.currentProcessingTime();
+  let at = from + every;
+  if (at <= now) at = now - floorMod(now, every) + every;
+  at = Math.min(at, last);
+  const pending = ctx.getState(d);
+  if (!Number.isFinite(at)) {
+    pending.clear();
+    return;
+  }
+  pending.update(at);
   if (domain === 'event') ctx.registerEventTimeTimer(at);
   else ctx.registerProcessingTimeTimer(at);
 }

@@ -17,8 +17,12 @@ export const TRIGGER_WINDOW_STATE = '__trigger_windows';
 /** Per key, timer time → the ends of the windows whose trigger (or cleanup) wants it. */
 const EVENT_TIMER_WINDOWS = '__trigger_event_timers';
 const PROCESSING_TIMER_WINDOWS = '__trigger_processing_timers';
-/** A trigger's state `name` is the keyed map state `__trigger:name`, window end → value. */
-const TRIGGER_STATE_PREFIX = '__trigger:';
+/**
+ * Per key, window end → the trigger's state of that window, by state name: one map for every
+ * name, so that cleaning a window up drops all of it, whatever names a trigger used (in this run
+ * or in the one a checkpoint came from).
+ */
+const TRIGGER_STATE = '__trigger_state';
 
 type Stored = [start: number, contents: unknown];
 type Domain = 'event' | 'processing';
@@ -43,7 +47,7 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
   readonly #assigner: WindowAssigner;
   readonly #trigger: Trigger<unknown>;
   readonly #evictor: Evictor<unknown> | undefined;
-  readonly #triggerStates = new Map<string, MapState<number, unknown>>();
+  readonly #triggerState: MapState<number, Record<string, unknown>>;
   readonly #states = new Map<string, ValueState<unknown> | ReducingState<unknown>>();
   readonly #ctx: TriggerContext;
   /** The window the trigger is being asked about: its timers and state are that window's. */
@@ -57,6 +61,7 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
     this.#windows = this.backend.getMapState(new MapStateDescriptor<number, Stored>(TRIGGER_WINDOW_STATE));
     this.#eventTimers = this.backend.getMapState(new MapStateDescriptor<number, number[]>(EVENT_TIMER_WINDOWS));
     this.#processingTimers = this.backend.getMapState(new MapStateDescriptor<number, number[]>(PROCESSING_TIMER_WINDOWS));
+    this.#triggerState = this.backend.getMapState(new MapStateDescriptor<number, Record<string, unknown>>(TRIGGER_STATE));
     this.#ctx = {
       currentWatermark: () => this.timers.currentWatermark(),
       currentProcessingTime: () => this.timers.currentProcessingTime(),
@@ -91,7 +96,9 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
       this.#window = window;
       const result = this.#ask(() => this.#trigger.onElement(value, ts, window, this.#ctx));
       this.#act(result, key, window, contents);
-      if (stored === undefined) this.#registerCleanup(window);
+      // After the trigger, every time (as Flink): a trigger that deleted its own timer at the
+      // cleanup time deleted the cleanup's too, which shares the entry.
+      this.#registerCleanup(window);
     }
     if (!placed) this.lateRecord(value);
   }
@@ -138,21 +145,30 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
       return;
     }
     const all = contents as TimestampedValue<unknown>[];
-    const kept = evictor.evictBefore === undefined ? all : this.#evict(() => evictor.evictBefore!(all, window));
-    if (kept.length > 0) {
-      // With an evictor the window keeps every record; its reduce or aggregate runs over what stays.
-      let acc: unknown = undefined;
-      for (const e of kept) {
-        const next = this.runner.add(acc, e.value);
-        if (next !== NOT_ADDED) acc = next;
-      }
-      if (acc !== undefined) this.runner.fire(key, window, acc);
+    let kept = evictor.evictBefore === undefined ? all : this.#evict(() => evictor.evictBefore!(all, window));
+    // With an evictor the window keeps every record; its reduce or aggregate runs over what stays.
+    // A record the fold dead-letters leaves the window, so that it is dead-lettered once.
+    const kind = this.spec.contents.type;
+    let acc: unknown = kind === 'aggregate' ? this.spec.contents.aggregate.create() : kind === 'list' ? [] : undefined;
+    let poisoned: Set<TimestampedValue<unknown>> | undefined;
+    for (const e of kept) {
+      // A reduce may change its accumulator in place: never a record the window still holds.
+      const value = acc === undefined ? structuredClone(e.value) : e.value;
+      const next = this.runner.add(acc, value);
+      if (next === NOT_ADDED) (poisoned ??= new Set()).add(e);
+      else acc = next;
     }
+    if (poisoned !== undefined) kept = kept.filter((e) => !poisoned.has(e));
+    // Nothing left: a process function still sees its (empty) window, an aggregate its empty
+    // result, as in Flink; a reduce has nothing to emit.
+    if (acc !== undefined) this.runner.fire(key, window, acc);
     const after = evictor.evictAfter === undefined ? kept : this.#evict(() => evictor.evictAfter!(kept, window));
-    if (after !== all) this.#windows.put(window.end, [window.start, [...after]]);
+    if (after === all) return;
+    if (after.length === 0) this.#windows.remove(window.end);
+    else this.#windows.put(window.end, [window.start, [...after]]);
   }
 
-  /** Drops a window: its contents, its trigger's timers (the trigger's `clear`) and its trigger's state. */
+  /** Drops a window: its contents, its trigger's timers (the trigger's `clear`) and all its trigger's state. */
   #clear(window: TimeWindow): void {
     this.#window = window;
     this.#windows.remove(window.end);
@@ -160,7 +176,7 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
       this.#trigger.clear(window, this.#ctx);
       return 'continue';
     });
-    for (const state of this.#triggerStates.values()) state.remove(window.end);
+    this.#triggerState.remove(window.end);
   }
 
   /** When a window is dropped: its end plus the allowed lateness in event time, its end in processing time, never for the global window. */
@@ -217,30 +233,20 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
     else this.timers.deleteProcessingTimeTimer(time);
   }
 
-  #triggerState(name: string): MapState<number, unknown> {
-    let state = this.#triggerStates.get(name);
-    if (state === undefined) {
-      state = this.backend.getMapState(new MapStateDescriptor<number, unknown>(TRIGGER_STATE_PREFIX + name));
-      this.#triggerStates.set(name, state);
-    }
-    return state;
-  }
-
   /** The trigger's value state `d` of the current key, for the window being asked about (one facade per descriptor). */
   #valueState(d: ValueStateDescriptor<unknown>): ValueState<unknown> {
     const cached = this.#states.get(d.name);
     if (cached !== undefined) return cached as ValueState<unknown>;
-    const map = this.#triggerState(d.name);
     const state: ValueState<unknown> = {
       value: () => {
-        const v = map.get(this.#window.end);
+        const v = this.#stateOf(d.name);
         if (v !== undefined) return v;
         // An object default is copied, as the keyed ValueState does, so that changing it changes no other window.
         const fallback = d.defaultValue;
         return typeof fallback === 'object' && fallback !== null ? structuredClone(fallback) : fallback;
       },
-      update: (v) => map.put(this.#window.end, v),
-      clear: () => map.remove(this.#window.end),
+      update: (v) => this.#setState(d.name, v),
+      clear: () => this.#setState(d.name, undefined),
     };
     this.#states.set(d.name, state);
     return state;
@@ -249,17 +255,41 @@ export class TriggerWindowOperator<I> extends KeyedWindowOperator<I> {
   #reducingState(d: ReducingStateDescriptor<unknown>): ReducingState<unknown> {
     const cached = this.#states.get(d.name);
     if (cached !== undefined) return cached as ReducingState<unknown>;
-    const map = this.#triggerState(d.name);
     const state: ReducingState<unknown> = {
-      get: () => map.get(this.#window.end),
+      get: () => this.#stateOf(d.name),
       add: (v) => {
-        const now = map.get(this.#window.end);
-        map.put(this.#window.end, now === undefined ? v : d.reduce(now, v));
+        const now = this.#stateOf(d.name);
+        this.#setState(d.name, now === undefined ? v : d.reduce(now, v));
       },
-      clear: () => map.remove(this.#window.end),
+      clear: () => this.#setState(d.name, undefined),
     };
     this.#states.set(d.name, state);
     return state;
+  }
+
+  #stateOf(name: string): unknown {
+    return this.#triggerState.get(this.#window.end)?.[name];
+  }
+
+  /** Sets (or, with undefined, clears) the trigger's state `name` of the current window. */
+  #setState(name: string, value: unknown): void {
+    const end = this.#window.end;
+    const all = this.#triggerState.get(end);
+    if (value === undefined) {
+      if (all === undefined || !(name in all)) return;
+      delete all[name];
+      for (const _ in all) {
+        this.#triggerState.put(end, all);
+        return;
+      }
+      this.#triggerState.remove(end);
+      return;
+    }
+    if (all === undefined) this.#triggerState.put(end, { [name]: value });
+    else {
+      all[name] = value;
+      this.#triggerState.put(end, all);
+    }
   }
 
   /** A trigger's answer; a throw fails the job (as a window function's does), naming the trigger. */
