@@ -164,6 +164,8 @@ describe('a Redis list → keyed count → exactly-once Redis stream job killed 
       console.log(`[redis-list p=${parallelism}] kill points: ${log.join(', ')}; ${outputDuringKills} out after the kills`);
 
       await expectEachItemOnce(out, COUNT, parallelism === 1, `seed ${seed}, kills: ${log.join(', ')}`);
+      // Runs restored from checkpoints (a test whose every run started afresh would prove little).
+      expect(log.restored, `seed ${seed}, kills: ${log.join(', ')}`).toBeGreaterThan(0);
       expect(await c.llen(list)).toBe(0);
       await expectEachLetterOnce(list, COUNT, `seed ${seed}, kills: ${log.join(', ')}`);
       // No staged sink transaction left behind.

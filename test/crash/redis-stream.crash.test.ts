@@ -149,6 +149,8 @@ describe('a Redis stream → keyed count → exactly-once Redis stream job kille
       expect(await c.xlen(input)).toBe(COUNT + BAD);
       const output = await readOutputStream(c, out);
       const why = `seed ${seed}, kills: ${log.join(', ')}`;
+      // Runs restored from checkpoints (a test whose every run started afresh would prove little).
+      expect(log.restored, why).toBeGreaterThan(0);
       // Every entry out exactly once: nothing lost, nothing doubled.
       expect(output.length, why).toBe(COUNT);
       expect(

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { unpack } from 'msgpackr';
-import { startChildJob, type ChildJob } from './child-job.ts';
+import { restoredFromCheckpoint, startChildJob, type ChildJob } from './child-job.ts';
 import type { Counted } from './keyed-count.ts';
 
 /** How far the producer may go: the kill loop raises it kill by kill. */
@@ -41,12 +41,14 @@ export async function killAtRandomMoments(o: {
   readonly count: number;
   /** A stderr line that says the source is reading (checkpoints after it are this run's own). */
   readonly reading: RegExp;
-}): Promise<string[]> {
-  const log: string[] = [];
+}): Promise<string[] & { restored: number }> {
+  const log = Object.assign([] as string[], { restored: 0 });
   for (let killed = 0; killed < o.kills; ) {
     o.gate.upTo = Math.ceil(((killed + 1) / o.kills) * o.count);
     const job = startChildJob(o.job, o.env);
-    const kind = Math.floor(o.random() * 3);
+    // The first kill after a completed checkpoint, so that the runs after it restore (`restored`
+    // counts those that did, for the test to check).
+    const kind = killed === 0 ? 2 : Math.floor(o.random() * 3);
     const after = kind === 0 ? undefined : kind === 1 ? /checkpoint triggered/ : /checkpoint completed/;
     const nth = 1 + Math.floor(o.random() * 6);
     const delay = after === undefined ? 500 + Math.floor(o.random() * 1500) : Math.floor(o.random() * 15);
@@ -56,6 +58,7 @@ export async function killAtRandomMoments(o: {
     job.kill();
     await job.exited;
     killed++;
+    if (restoredFromCheckpoint(job)) log.restored++;
     log.push(`${after === undefined ? 'start' : `checkpoint ${nth} ${kind === 1 ? 'triggered' : 'completed'}`} +${delay} ms`);
   }
   return log;

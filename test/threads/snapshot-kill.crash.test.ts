@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startChildJob } from '../support/child-job.ts';
+import { restoredFromCheckpoint, startChildJob } from '../support/child-job.ts';
 import { readCommitted } from '../support/file-sink-output.ts';
 import { crashSeed, crashTimeout, killCount, seededRandom } from '../support/seeded-random.ts';
 import { countedKey, expectedCounts, type Counted } from '../support/keyed-count.ts';
@@ -37,12 +37,15 @@ describe('a job on two worker threads killed while they snapshot', () => {
       PAYLOAD: '200',
     };
     const log: string[] = [];
+    let restored = 0;
     for (let killed = 0; killed < KILLS; killed++) {
       const job = startChildJob(JOB, env);
       // The nth checkpoint of the run (n ≥ 2: the threads are deployed and snapshotting), then 0-20 ms.
       const nth = 2 + Math.floor(random() * 3);
       const delay = Math.floor(random() * 20);
       const moment = (async () => {
+        // The first run after a completed checkpoint too, so that the runs after it restore.
+        if (killed === 0) await job.waitFor(/"msg":"checkpoint completed"/);
         for (let seen = 0; seen < nth; seen++) await job.waitFor(/checkpoint triggered/);
         await new Promise((r) => setTimeout(r, delay));
       })();
@@ -50,13 +53,17 @@ describe('a job on two worker threads killed while they snapshot', () => {
       if (outcome === 'exited') break;
       job.kill();
       await job.exited;
+      if (restoredFromCheckpoint(job)) restored++;
       log.push(`checkpoint ${nth} +${delay} ms`);
     }
     const last = startChildJob(JOB, env);
     expect(await last.exited, `seed ${seed}, final run:\n${last.stderr().slice(-3000)}`).toBe(0);
+    if (restoredFromCheckpoint(last)) restored++;
     const out = (await readCommitted<Counted>(env.OUT_DIR)).map(countedKey).sort();
     const context = `seed ${seed}; kills: ${log.join(', ')}`;
     expect(out.length, context).toBe(count);
     expect(out, context).toEqual(expectedCounts(count, keys).map(countedKey).sort());
+    // Runs restored from checkpoints (a test whose every run started afresh would prove little).
+    expect(restored, context).toBeGreaterThan(0);
   }, crashTimeout(KILLS, 8000));
 });
