@@ -152,6 +152,55 @@ describe('ColumnarStateTable', () => {
   });
 });
 
+describe('ColumnarStateTable restored from stored columns', () => {
+  /** Key group `index` of RANGE holding `values[i]` under key `keys[i]`, encoded and decoded as a checkpoint does. */
+  function stored(index: number, keys: Key[], values: unknown[]) {
+    const bytes = encodeKeyGroupStates([
+      { name: 's', size: keys.length, keys: () => keys.values(), values: () => values.values() },
+    ]);
+    return decodeKeyGroup(bytes, [0], new KeyGroupRange(index, index), index)[0];
+  }
+
+  it('takes the columns as they are, widening an int column another group stored as floats, and reads every value back', () => {
+    const table = new ColumnarStateTable<unknown>('s', RANGE);
+    table.restoreAsColumns();
+    const a = Array.from({ length: 300 }, (_, i) => ({ n: i, word: `w${i}`, ok: i % 2 === 0 }));
+    const b = Array.from({ length: 200 }, (_, i) => ({ n: i + 0.5, word: null, ok: false }));
+    table.restoreKeyGroup(0, stored(0, a.map((_, i) => i), a));
+    table.restoreKeyGroup(1, stored(1, b.map((_, i) => 1000 + i), b));
+    expect(table.columnar).toBe(true);
+    a.forEach((v, i) => expect(table.get(0, i)).toEqual(v));
+    b.forEach((v, i) => expect(table.get(1, 1000 + i)).toEqual(v));
+    expect(table.get(0, 300)).toBeUndefined();
+    // And it goes on as any columnar table: updates, new keys, deletes, snapshots.
+    table.set(0, 5, { n: 2 ** 40, word: 'big', ok: true });
+    table.set(0, 999, { n: 1, word: 'new', ok: true });
+    table.delete(1, 1000);
+    const after = contents(table);
+    expect(after[0].get(5)).toEqual({ n: 2 ** 40, word: 'big', ok: true });
+    expect(after[0].get(999)).toEqual({ n: 1, word: 'new', ok: true });
+    expect(after[0].size).toBe(301);
+    expect(after[1].has(1000)).toBe(false);
+    expect(after[1].size).toBe(199);
+  });
+
+  it('restores numbers, and values of another shape or not scalars value by value (into objects when they do not fit)', () => {
+    const numbers = new ColumnarStateTable<unknown>('s', RANGE);
+    numbers.restoreAsColumns();
+    numbers.restoreKeyGroup(2, stored(2, ['x', 'y'], [1, 2.5]));
+    expect([numbers.get(2, 'x'), numbers.get(2, 'y')]).toEqual([1, 2.5]);
+    expect(numbers.columnar).toBe(true);
+
+    const mixed = new ColumnarStateTable<unknown>('s', RANGE);
+    mixed.restoreAsColumns();
+    mixed.restoreKeyGroup(0, stored(0, [1, 2], [{ n: 1 }, { n: 2 }]));
+    mixed.restoreKeyGroup(1, stored(1, [3], [{ m: 'other' }]));
+    mixed.restoreKeyGroup(2, stored(2, [4], [{ n: [1, 2] }]));
+    expect([mixed.get(0, 1), mixed.get(0, 2), mixed.get(1, 3), mixed.get(2, 4)]).toEqual([{ n: 1 }, { n: 2 }, { m: 'other' }, { n: [1, 2] }]);
+    expect(mixed.columnar).toBe(false);
+  });
+});
+
 describe('HeapStateBackend columnsFrom', () => {
   it('turns a state into columns at the first snapshot once it has that many keys', () => {
     const backend = new HeapKeyedStateBackend(new KeyGroupRange(0, 15), 16, 100);

@@ -2,7 +2,7 @@ import type { Key } from '../key.ts';
 import type { KeyGroupRange } from '../key-group-range.ts';
 import type { StateEntries } from '../state-backend.ts';
 import { encodeColumn, type EncodedColumn } from '../snapshot/columns.ts';
-import type { KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
+import { encodedValuesOf, type KeyGroupStateSource } from '../snapshot/snapshot-codec.ts';
 import { KeySlotIndex } from './key-slot-index.ts';
 import { StateTable } from './state-table.ts';
 
@@ -179,9 +179,64 @@ export class ColumnarStateTable<V> {
 
   restoreKeyGroup(keyGroup: number, entries: StateEntries): void {
     const index = keyGroup - this.range.start;
+    if (this.#objects === null) {
+      const encoded = encodedValuesOf(entries);
+      if (encoded !== undefined && this.#restoreColumns(index, entries.keys, encoded)) return;
+      this.#groups[index].index.reserve(this.#groups[index].n + entries.keys.length);
+    }
     const { keys, values } = entries;
-    if (this.#objects === null) this.#groups[index].index.reserve(this.#groups[index].n + keys.length);
     for (let i = 0; i < keys.length; i++) this.set(index, keys[i], values[i] as V);
+  }
+
+  /**
+   * Restores an empty key group straight from the columns its values were stored as: typed arrays
+   * copied whole, no value object made. False when they do not fit the state's columns (another
+   * shape, values that are not scalars): the caller then goes value by value.
+   */
+  #restoreColumns(index: number, keys: ArrayLike<Key>, stored: EncodedColumn): boolean {
+    const g = this.#groups[index];
+    const n = keys.length;
+    if (g.n !== 0 || n === 0) return false;
+    const fields = stored.c === 'obj' ? stored.f : null;
+    const parts = stored.c === 'obj' ? stored.v : [stored];
+    if (fields !== null && (fields.length === 0 || fields.length > MAX_FIELDS || fields.includes('__proto__'))) return false;
+    const kinds: Kind[] = [];
+    for (const part of parts) {
+      if (part.c === 'i32') kinds.push('i');
+      else if (part.c === 'f64') kinds.push('f');
+      else if (part.c === 'raw' && part.v.every((x) => scalarKind(x) === 's')) kinds.push('s');
+      else return false;
+    }
+    let schema = this.#schema;
+    if (schema === null) {
+      schema = schemaFor(fields, kinds);
+      if (schema === null) return false;
+      this.#schema = schema;
+    } else {
+      if (!sameFields(schema.fields, fields)) return false;
+      for (let j = 0; j < kinds.length; j++) {
+        const has = schema.kinds[j];
+        if ((has === 's') !== (kinds[j] === 's')) return false;
+        if (has === 'i' && kinds[j] === 'f') schema = this.#widen(j);
+      }
+    }
+    const size = Math.max(8, n);
+    g.cols = schema.kinds.map((kind, j) => {
+      const part = parts[j] as { readonly v: ArrayLike<unknown> };
+      if (kind === 's') return Array.from(part.v);
+      const col = kind === 'i' ? new Int32Array(size) : new Float64Array(size);
+      col.set(part.v as Int32Array | Float64Array);
+      return col;
+    });
+    g.index.reserve(n);
+    for (let i = 0; i < n; i++) {
+      g.index.set(keys[i], i);
+      g.keys.push(keys[i]);
+    }
+    g.n = n;
+    g.keysChanged();
+    this.#cachedGroup = null;
+    return true;
   }
 
   /** Picks the columns for a first value, or null when it cannot be kept in columns. */
@@ -234,6 +289,11 @@ type Column = Int32Array | Float64Array | unknown[];
 const MAX_FIELDS = 16;
 const WRITTEN = 0;
 const DOES_NOT_FIT = -1;
+
+function sameFields(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((f, i) => f === b[i]);
+}
 
 function scalarKind(x: unknown): Kind | null {
   if (typeof x === 'number') return (x | 0) === x && (x !== 0 || 1 / x > 0) ? 'i' : 'f';

@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { KeyGroupRange } from '../key-group-range.ts';
-import type { KeyGroupSnapshot } from '../state-backend.ts';
+import type { KeyGroupSnapshot, StateEntries } from '../state-backend.ts';
 import type { Key } from '../key.ts';
 import { decodeColumn, encodeValues, type EncodedColumn } from './columns.ts';
 
@@ -90,7 +90,33 @@ export function decodeKeyGroup(
   const i = keyGroup - range.start;
   const end = i + 1 < offsets.length ? offsets[i + 1] : bytes.length;
   const stored = packr.unpack(bytes.subarray(offsets[i], end)) as StoredEntries[];
-  return stored.map((e) => ({ name: e.n, keys: decodeColumn(e.k) as ArrayLike<Key>, values: decodeColumn(e.v) }));
+  return stored.map((e) => restoredEntries(e.n, decodeColumn(e.k) as ArrayLike<Key>, e.v));
+}
+
+/** The columns each decoded state's values came from (see {@link encodedValuesOf}). */
+const encodedValues = new WeakMap<StateEntries, EncodedColumn>();
+
+/**
+ * Entries whose values are the decoded column: objects are made only when `values` is first read,
+ * so that a backend keeping state as columns can take the columns themselves
+ * ({@link encodedValuesOf}) and never build the objects.
+ */
+function restoredEntries(name: string, keys: ArrayLike<Key>, v: EncodedColumn): StateEntries {
+  let values: ArrayLike<unknown> | undefined = v.c === 'obj' ? undefined : decodeColumn(v);
+  const entries: StateEntries = {
+    name,
+    keys,
+    get values(): ArrayLike<unknown> {
+      return (values ??= decodeColumn(v));
+    },
+  };
+  encodedValues.set(entries, v);
+  return entries;
+}
+
+/** The columns a decoded state's values came from, when `entries` came from {@link decodeKeyGroup}. */
+export function encodedValuesOf(entries: StateEntries): EncodedColumn | undefined {
+  return encodedValues.get(entries);
 }
 
 export function encodeOperatorLists(lists: OperatorLists): Uint8Array {
