@@ -30,7 +30,9 @@ export async function produceGated(count: number, gate: Gate, push: (from: numbe
  * in flight, the sink staging), a third just after one completed (the sink committing, the source
  * releasing input). The checkpoint is the nth of the run (n in 1..6), so that kills find the job
  * anywhere from just restored with a backlog to caught up with the producer. Before each run the
- * producer may go its share further. Returns where each kill landed, for the test's message.
+ * producer may go its share further. The first kill is always just after a completed checkpoint,
+ * so that the next run restores. Returns where each kill landed, for the test's message, and how
+ * many of the killed runs had restored from a checkpoint (`restored`).
  */
 export async function killAtRandomMoments(o: {
   readonly job: string;
@@ -49,7 +51,7 @@ export async function killAtRandomMoments(o: {
     // The first kill after a completed checkpoint, so that the runs after it restore (`restored`
     // counts those that did, for the test to check).
     const kind = killed === 0 ? 2 : Math.floor(o.random() * 3);
-    const after = kind === 0 ? undefined : kind === 1 ? /checkpoint triggered/ : /checkpoint completed/;
+    const after = kind === 0 ? undefined : kind === 1 ? /checkpoint triggered/ : /"msg":"checkpoint completed"/;
     const nth = 1 + Math.floor(o.random() * 6);
     const delay = after === undefined ? 500 + Math.floor(o.random() * 1500) : Math.floor(o.random() * 15);
     const killPoint = (after === undefined ? Promise.resolve() : waitForNth(job, o.reading, after, nth)).then(() => sleep(delay));

@@ -50,7 +50,11 @@ describe('a job on two worker threads killed while they snapshot', () => {
         await new Promise((r) => setTimeout(r, delay));
       })();
       const outcome = await Promise.race([moment.then(() => 'kill' as const), job.exited.then(() => 'exited' as const)]);
-      if (outcome === 'exited') break;
+      if (outcome === 'exited') {
+        expect(await job.exited, `seed ${seed}, a run that ended on its own:\n${job.stderr().slice(-3000)}`).toBe(0);
+        if (restoredFromCheckpoint(job)) restored++;
+        break;
+      }
       job.kill();
       await job.exited;
       if (restoredFromCheckpoint(job)) restored++;

@@ -63,4 +63,32 @@ describe('generatorSource with several splits in one reader (restored at a lower
     expect(events).toContain('release 0');
     expect(events).toContain('release 1');
   });
+
+  it('announces and reads only the splits a restore left unfinished', () => {
+    const { reader, output, events } = restoredReader([
+      { split: 0, splits: 2, next: 100 },
+      { split: 1, splits: 2, next: 51 },
+    ], 100);
+    expect(reader.pollNext(output)).toBe('end');
+    expect(events.filter((e) => e.startsWith('split'))).toEqual(['split 1']);
+    expect(events.filter((e) => /^\d+:/.test(e))).toEqual(Array.from({ length: 25 }, (_, j) => `1:${51 + 2 * j}`));
+  });
+
+  it('takes turns under a rate limit too', async () => {
+    const events: string[] = [];
+    const output: ReaderOutput<number> = {
+      collect: () => {},
+      createOutputForSplit: (id) => ({ collect: () => events.push(id) }),
+    };
+    const ctx = { subtaskIndex: 0, parallelism: 1, restoredState: [{ split: 0, splits: 2, next: 0 }, { split: 1, splits: 2, next: 1 }] } as unknown as SourceReaderContext<GeneratorSplit>;
+    const reader = generatorSource({ count: 1_000_000, generate: (i) => i, ratePerSecond: 2_000 }).createReader(ctx) as SourceReader<number, GeneratorSplit>;
+    reader.start?.();
+    for (let poll = 0; poll < 20; poll++) {
+      await new Promise((r) => setTimeout(r, 5));
+      reader.pollNext(output);
+    }
+    const bySplit = { '0': events.filter((e) => e === '0').length, '1': events.filter((e) => e === '1').length };
+    expect(bySplit['0']).toBeGreaterThan(0);
+    expect(bySplit['1']).toBeGreaterThan(0);
+  });
 });

@@ -86,18 +86,18 @@ class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
    * other), and a finished split stops holding event time back.
    */
   pollNext(output: ReaderOutput<T>): InputStatus {
-    let budget = RECORDS_PER_POLL;
-    if (this.ratePerSecond !== undefined) {
-      const due = Math.floor(((performance.now() - this.#startedAt) * this.ratePerSecond) / 1000) - this.#emitted;
-      if (due <= 0) return this.#hasMore() ? 'nothing-available' : 'end';
-      if (due < budget) budget = due;
-    }
     const n = this.#next.length;
     if (!this.#announced) {
       // Every split is known before any record: a split that has not emitted yet holds event time
       // back (its output's watermark is -∞), rather than another split's records making its own late.
       this.#announced = true;
       for (let j = 0; j < n; j++) if (this.#next[j] < this.count) output.createOutputForSplit?.(String(this.#splitIds[j]));
+    }
+    let budget = RECORDS_PER_POLL;
+    if (this.ratePerSecond !== undefined) {
+      const due = Math.floor(((performance.now() - this.#startedAt) * this.ratePerSecond) / 1000) - this.#emitted;
+      if (due <= 0) return this.#hasMore() ? 'nothing-available' : 'end';
+      if (due < budget) budget = due;
     }
     // Round-robin over the splits this reader owns, a whole poll's worth from one split at a time.
     for (let tried = 0; tried < n && budget > 0; tried++) {
