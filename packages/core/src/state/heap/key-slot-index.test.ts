@@ -50,6 +50,30 @@ describe('KeySlotIndex', () => {
     expectSame(index, reference, [...reference.keys(), 12_345, -7]);
   });
 
+  it('gives memory back when most keys are deleted, keeping the rest, and grows again', () => {
+    const index = new KeySlotIndex();
+    const reference = new Map<Key, number>();
+    for (let k = 0; k < 100_000; k++) {
+      index.set(k * 7, k);
+      reference.set(k * 7, k);
+    }
+    const full = index.capacity;
+    expect(full).toBeGreaterThanOrEqual(200_000);
+    for (let k = 0; k < 100_000; k++) {
+      if (k % 1000 === 0) continue;
+      index.delete(k * 7);
+      reference.delete(k * 7);
+      if (k % 9973 === 0) expectSame(index, reference, [k * 7, (k + 1) * 7, 7_000]);
+    }
+    expect(index.capacity).toBeLessThan(full / 16);
+    expectSame(index, reference, [...reference.keys(), 14, 21, -7]);
+    for (let k = 0; k < 50_000; k++) {
+      index.set(k * 11, k);
+      reference.set(k * 11, k);
+    }
+    expectSame(index, reference, [...reference.keys(), 13]);
+  });
+
   it('keeps every key when most of them are deleted and added again (no tombstones left behind)', () => {
     const index = new KeySlotIndex();
     for (let round = 0; round < 20; round++) {

@@ -79,6 +79,11 @@ export class KeySlotIndex {
     table[at + 1] = slot + 1;
   }
 
+  /** Entries the table has room for (for tests: it grows at half full and shrinks at an eighth). */
+  get capacity(): number {
+    return this.#table === null ? Infinity : this.#table.length / 2;
+  }
+
   /** Makes room for `size` keys at once (a restore knows how many come), instead of doubling on the way. */
   reserve(size: number): void {
     const table = this.#table;
@@ -100,6 +105,13 @@ export class KeySlotIndex {
     let hole = this.#find(table, key);
     if (table[hole + 1] === EMPTY) return;
     this.#size--;
+    // Mostly emptied (a state whose keys expire): give the memory back, a quarter of it at a time.
+    if (this.#size * 16 < table.length && table.length > INITIAL_CAPACITY * 2) {
+      // The rehash re-places every entry, so no backward shift is needed first.
+      table[hole + 1] = EMPTY;
+      this.#grow(table.length / 4);
+      return;
+    }
     // Backward-shift deletion: entries after the hole that could live in it move back, so that
     // every lookup still finds its key before the first empty entry (no tombstones to pile up).
     const mask = table.length - 2;
@@ -126,6 +138,7 @@ export class KeySlotIndex {
     return at;
   }
 
+  /** Re-places every entry in a table of `length` (pairs × 2): double by default, smaller when shrinking. */
   #grow(length = this.#table!.length * 2): void {
     const old = this.#table!;
     const table = new Int32Array(length);
