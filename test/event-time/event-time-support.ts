@@ -4,7 +4,7 @@
  * a periodic watermark happened to be emitted.
  */
 import { pino } from 'pino';
-import { StreamEnvironment, watermarks, type Collector, type TimestampAssigner, type WatermarkStrategy, type WindowContext } from '@weir/core';
+import { StreamEnvironment, watermarks, type Collector, type Source, type TimestampAssigner, type WatermarkStrategy, type WindowContext } from '@weir/core';
 
 export const environment = (parallelism = 1): StreamEnvironment => StreamEnvironment.create({ parallelism, logger: pino({ level: process.env.LOG ?? 'silent' }) });
 
@@ -53,3 +53,26 @@ export const withWindow = {
 };
 
 export const byKeyAndStart = (a: Counted, b: Counted) => a.k.localeCompare(b.k) || a.start - b.start;
+
+/**
+ * `records`, then an input that stays open, so that a job on it runs until cancelled (a savepoint
+ * then finds its windows and timers pending); `emitted.n` is how many it has emitted so far.
+ */
+export function openEnded<T>(records: readonly T[], emitted: { n: number }): Source<T> {
+  return {
+    boundedness: 'unbounded',
+    maxParallelism: 1,
+    createReader: (ctx) => {
+      let next = (ctx.restoredState?.[0] as number | undefined) ?? 0;
+      return {
+        pollNext(out) {
+          while (next < records.length) out.collect(records[next++]);
+          emitted.n = next;
+          return 'nothing-available';
+        },
+        isAvailable: () => new Promise<void>(() => {}),
+        snapshotState: () => [next],
+      };
+    },
+  };
+}

@@ -16,31 +16,11 @@ import {
   type Source,
 } from '@weir/core';
 import { tempDirs, waitUntil } from '../support/checkpoint-jobs.ts';
-import { count, environment, ev, everyRecord, type Ev } from './event-time-support.ts';
+import { count, environment, ev, everyRecord, openEnded, type Ev } from './event-time-support.ts';
 
 const KEYS = 10;
 const record = (i: number): Ev => ev(`k${i % KEYS}`, i);
 const range = (from: number, to: number): Ev[] => Array.from({ length: to - from }, (_, j) => record(from + j));
-
-/** The records of `from..to`, then an input that stays open (so the job runs until cancelled). */
-function openEnded(records: readonly Ev[], emitted: { n: number }): Source<Ev> {
-  return {
-    boundedness: 'unbounded',
-    maxParallelism: 1,
-    createReader: (ctx) => {
-      let next = (ctx.restoredState?.[0] as number | undefined) ?? 0;
-      return {
-        pollNext(out) {
-          while (next < records.length) out.collect(records[next++]);
-          emitted.n = next;
-          return 'nothing-available';
-        },
-        isAvailable: () => new Promise<void>(() => {}),
-        snapshotState: () => [next],
-      };
-    },
-  };
-}
 
 /** A tumbling count per key and, beside it, a timer per record 1000 ms after it (deduplicated per 100 ms). */
 function defineJob(env: StreamEnvironment, source: Source<Ev>, sourceUid: string, out: CollectSink<string>): void {

@@ -27,40 +27,21 @@ import {
   ConfigError,
   type CollectSink,
   type Collector,
-  type Evictor,
   type Source,
   type StreamEnvironment,
   type Trigger,
   type WindowAssigner,
 } from '@weir/core';
-import type { WindowContents, WindowSpec } from '../../packages/core/src/graph/operator-spec.ts';
-import { KeyedOperatorHarness } from '../../packages/core/src/runtime/operators/testing/keyed-operator-harness.ts';
+import type { WindowContents } from '../../packages/core/src/graph/operator-spec.ts';
+import type { KeyedOperatorHarness } from '../../packages/core/src/runtime/operators/testing/keyed-operator-harness.ts';
+import { windowHarness as harnessOf, type WindowHarnessOptions } from './window-harness.ts';
 import { tempDirs, waitUntil } from '../support/checkpoint-jobs.ts';
 import { seededRandom } from '../support/seeded-random.ts';
-import { environment, everyRecord } from './event-time-support.ts';
+import { environment, everyRecord, openEnded } from './event-time-support.ts';
 
 const LATE = 'late';
-const show = (e: unknown): string => (typeof e === 'object' && e !== null ? JSON.stringify(e) : String(e));
-
-/** A window operator that emits `key[start,end)=contents` (contents: the records, joined). */
-function windowHarness(
-  assigner: WindowAssigner,
-  options: { lateness?: number; contents?: WindowContents; trigger?: Trigger<unknown>; evictor?: Evictor<unknown> } = {},
-) {
-  const spec: WindowSpec = {
-    kind: 'window',
-    assigner,
-    contents: options.contents ?? { type: 'list' },
-    windowFunction: {
-      process: (key, ctx, elements, out) => out.collect(`${String(key)}[${ctx.window.start},${ctx.window.end})=${elements.map(show).join(',')}`),
-    },
-    allowedLateness: options.lateness ?? 0,
-    lateTag: LATE,
-    trigger: options.trigger,
-    evictor: options.evictor,
-  };
-  return new KeyedOperatorHarness(spec, { sideTags: [LATE] }).open();
-}
+/** The window harness, with late records on the side output LATE. */
+const windowHarness = (assigner: WindowAssigner, options: WindowHarnessOptions = {}) => harnessOf(assigner, { lateTag: LATE, ...options });
 
 const sum = { type: 'reduce', reduce: (a: unknown, b: unknown) => (a as number) + (b as number) } as const;
 const LIST = { type: 'list' } as const;
@@ -350,25 +331,8 @@ const countDescriptor = new ReducingStateDescriptor<number>('n', (a, b) => a + b
 const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
 
-/** Records `from..to-1` of 6 keys, then an input that stays open (so the job runs until cancelled). */
-function openEnded(from: number, to: number, emitted: { n: number }): Source<{ k: string; v: number }> {
-  return {
-    boundedness: 'unbounded',
-    maxParallelism: 1,
-    createReader: (ctx) => {
-      let next = (ctx.restoredState?.[0] as number | undefined) ?? from;
-      return {
-        pollNext(out) {
-          while (next < to) out.collect({ k: `k${next % 6}`, v: next++ });
-          emitted.n = next;
-          return 'nothing-available';
-        },
-        isAvailable: () => new Promise<void>(() => {}),
-        snapshotState: () => [next],
-      };
-    },
-  };
-}
+/** Records `from..to-1` of 6 keys. */
+const records = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => ({ k: `k${(from + j) % 6}`, v: from + j }));
 
 function defineCountJob(env: StreamEnvironment, source: Source<{ k: string; v: number }>, uid: string, out: CollectSink<string>): void {
   env
@@ -391,7 +355,7 @@ describe('count windows in a savepoint', () => {
     env1.enableCheckpointing(60_000, { storage: join(root, 'ck') });
     const out1 = collectSink<string>();
     const emitted = { n: 0 };
-    defineCountJob(env1, openEnded(0, 33, emitted), 'phase-1', out1);
+    defineCountJob(env1, openEnded(records(0, 33), emitted), 'phase-1', out1);
     const client = env1.executeAsync('count-windows');
     await waitUntil(() => emitted.n === 33 && out1.values.length === 6, 'phase 1 to fill one window per key');
     const savepoint = await client.triggerSavepoint(join(root, 'sp'));
@@ -402,7 +366,7 @@ describe('count windows in a savepoint', () => {
     const env2 = environment(3);
     env2.enableCheckpointing(60_000, { storage: join(root, 'ck2'), fromCheckpoint: savepoint, allowNonRestoredState: true });
     const out2 = collectSink<string>();
-    defineCountJob(env2, collectionSource(Array.from({ length: 27 }, (_, j) => ({ k: `k${(33 + j) % 6}`, v: 33 + j }))), 'phase-2', out2);
+    defineCountJob(env2, collectionSource(records(33, 60)), 'phase-2', out2);
     await env2.execute('count-windows');
 
     const expected: string[] = [];

@@ -10,28 +10,11 @@ import {
   slidingProcessingTime,
   tumblingEventTime,
   tumblingProcessingTime,
-  type WindowAssigner,
 } from '@weir/core';
-import type { WindowContents, WindowSpec } from '../../packages/core/src/graph/operator-spec.ts';
-import { KeyedOperatorHarness } from '../../packages/core/src/runtime/operators/testing/keyed-operator-harness.ts';
+import { windowHarness } from './window-harness.ts';
 import type { AlignedWindowOperator } from '../../packages/core/src/runtime/operators/window/aligned-window-operator.ts';
 
 const late = new OutputTag<number>('late');
-
-/** A window operator that emits `key[start,end)=contents` (contents: the records, joined). */
-function windowHarness(assigner: WindowAssigner, options: { lateness?: number; lateTag?: string; contents?: WindowContents } = {}) {
-  const spec: WindowSpec = {
-    kind: 'window',
-    assigner,
-    contents: options.contents ?? { type: 'list' },
-    windowFunction: {
-      process: (key, ctx, elements, out) => out.collect(`${String(key)}[${ctx.window.start},${ctx.window.end})=${elements.join(',')}`),
-    },
-    allowedLateness: options.lateness ?? 0,
-    lateTag: options.lateTag,
-  };
-  return new KeyedOperatorHarness(spec, { sideTags: options.lateTag === undefined ? [] : [options.lateTag] }).open();
-}
 
 describe('a tumbling event-time window', () => {
   it('fires when the watermark reaches its last millisecond, not before', async () => {

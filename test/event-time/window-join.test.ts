@@ -22,7 +22,7 @@ import {
   type WindowAssigner,
 } from '@weir/core';
 import { tempDirs, waitUntil } from '../support/checkpoint-jobs.ts';
-import { environment, everyRecord } from './event-time-support.ts';
+import { environment, everyRecord, openEnded } from './event-time-support.ts';
 
 /** A left record: keyed by `k`. */
 interface L {
@@ -370,26 +370,6 @@ describe('open join windows in a savepoint', () => {
   const left = Array.from({ length: 200 }, (_, i) => l(`k${i % KEYS}`, i * 5, `L${i}`));
   const right = Array.from({ length: 143 }, (_, i) => r(`k${i % KEYS}`, i * 7, `R${i}`));
   const assigner = tumblingEventTime({ size: 100 });
-
-  /** `records`, then an input that stays open (the job runs until cancelled). */
-  function openEnded<T>(records: readonly T[], emitted: { n: number }): Source<T> {
-    return {
-      boundedness: 'unbounded',
-      maxParallelism: 1,
-      createReader: () => {
-        let next = 0;
-        return {
-          pollNext(output) {
-            while (next < records.length) output.collect(records[next++]);
-            emitted.n = next;
-            return 'nothing-available';
-          },
-          isAvailable: () => new Promise<void>(() => {}),
-          snapshotState: () => [next],
-        };
-      },
-    };
-  }
 
   function defineJob(env: StreamEnvironment, sources: [Source<L>, Source<R>], phase: string, out: CollectSink<string>): void {
     const a = env.fromSource(sources[0], everyRecord<L>((x) => x.t)).uid(`left-${phase}`);

@@ -1,16 +1,8 @@
 /**
- * A seeded random source (mulberry32) for crash tests: kill points come from a seed that the
- * test prints, so a failing run can be replayed with `WEIR_CRASH_SEED=<seed>`.
+ * The seeded random source of core's model tests (mulberry32): kill points come from a seed that
+ * the test prints, so a failing run can be replayed with `WEIR_CRASH_SEED=<seed>`.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../packages/core/src/util/seeded-random.ts';
 
 /** The seed to use: `WEIR_CRASH_SEED` when set (replay), else a fresh one. Printed either way. */
 export function crashSeed(testName: string): number {

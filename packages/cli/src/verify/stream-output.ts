@@ -1,9 +1,7 @@
 import type { Decoder, ResolvedConnection } from '@weir/redis';
 import { UsageError } from '../errors.ts';
-import { weirRedis } from '../weir-redis.ts';
+import { weirRedis, type WeirRedis } from '../weir-redis.ts';
 import type { OutputRecord } from './compare-output.ts';
-
-type WeirRedis = Awaited<ReturnType<typeof weirRedis>>;
 
 /** `--output-stream redis://host:port[/db]/stream`, split into the connection and the stream. */
 export interface StreamOutputSpec {

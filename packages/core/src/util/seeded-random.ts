@@ -1,7 +1,7 @@
 /**
- * A seeded random source (mulberry32) for this package's model-based tests: a fixed seed gives a
- * fixed sequence, so a failure replays. (`weir verify` and the crash tests have their own, beside
- * the code that uses it: those packages do not reach into this one's internals.)
+ * A seeded random source (mulberry32) for model-based and crash tests: a fixed seed gives a fixed
+ * sequence, so a failure replays (the tests in test/ take it from here). `weir verify` has its
+ * own copy: a published package reaches no other's internals.
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

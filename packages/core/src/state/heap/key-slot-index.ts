@@ -1,4 +1,4 @@
-import type { Key } from '../key.ts';
+import { murmurMix, type Key } from '../key.ts';
 
 /** Entries a table starts with (a power of two); it doubles at half full. */
 const INITIAL_CAPACITY = 16;
@@ -11,15 +11,9 @@ const EMPTY = 0;
  */
 const SEED = (Math.random() * 2 ** 32) | 0;
 
-/** The entry (an even index) where `key`'s search starts: murmur3's finalizer of the seeded key, top bits. */
+/** The entry (an even index) where `key`'s search starts: the top bits of the seeded key, mixed. */
 function home(key: number, shift: number): number {
-  let h = key ^ SEED;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> shift) << 1;
+  return (murmurMix(key ^ SEED) >>> shift) << 1;
 }
 
 /**

@@ -102,7 +102,7 @@ const encodedValues = new WeakMap<StateEntries, EncodedColumn>();
  * ({@link encodedValuesOf}) and never build the objects.
  */
 function restoredEntries(name: string, keys: ArrayLike<Key>, v: EncodedColumn): StateEntries {
-  let values: ArrayLike<unknown> | undefined = v.c === 'obj' ? undefined : decodeColumn(v);
+  let values: ArrayLike<unknown> | undefined;
   const entries: StateEntries = {
     name,
     keys,
